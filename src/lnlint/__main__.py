@@ -1,0 +1,3 @@
+from lnlint.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""The rule catalogue: one YAML file per rule in the top-level `rules/` folder.
+
+It is the single source for rule names, default severities, thresholds, documentation,
+SARIF rule metadata and the examples the test suite runs. The wheel ships it as
+`lnlint/catalogue/`; a source checkout (editable install, tests) reads `rules/` directly.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+import yaml
+
+from lnlint.findings import SEVERITIES
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    what: str
+    why: str
+    fix: str
+    references: tuple[Mapping[str, str], ...]
+    thresholds: Mapping[str, int]
+    bad: tuple[str, ...]
+    good: tuple[str, ...]
+
+    def document(self) -> str:
+        """The entry as `lnlint rule CODE` prints it."""
+        lines = [f"{self.code} ({self.name}) [{self.severity}]", "", self.summary, ""]
+        for title, text in (("What it does", self.what), ("Why is this bad?", self.why), ("How to fix", self.fix)):
+            lines += [f"## {title}", text.strip(), ""]
+        if self.thresholds:
+            lines.append("## Settings ([tool.lnlint])")
+            lines += [f"- {key} = {value}" for key, value in self.thresholds.items()]
+            lines.append("")
+        for title, examples in (("Example (flagged)", self.bad), ("Use instead", self.good)):
+            if examples:
+                lines += [f"## {title}", "```python", examples[0].rstrip(), "```", ""]
+        if self.references:
+            lines.append("## References")
+            lines += [f"- {ref['title']}" + (f": {ref['url']}" if ref.get("url") else "") for ref in self.references]
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def catalogue_dir() -> Path:
+    packaged = Path(__file__).parent / "catalogue"
+    return packaged if packaged.is_dir() else Path(__file__).parents[2] / "rules"
+
+
+def _parse(path: Path) -> Rule:
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    explanation = data["explanation"]
+    examples = data.get("examples") or {}
+    rule = Rule(
+        code=data["code"],
+        name=data["name"],
+        severity=data["severity"],
+        summary=data["summary"].strip(),
+        what=explanation["what"],
+        why=explanation["why"],
+        fix=explanation["fix"],
+        references=tuple(data.get("references") or ()),
+        thresholds=dict(data.get("thresholds") or {}),
+        bad=tuple(examples.get("bad") or ()),
+        good=tuple(examples.get("good") or ()),
+    )
+    if rule.severity not in SEVERITIES or rule.code != path.stem:
+        raise ValueError(f"{path}: bad code or severity")
+    return rule
+
+
+@functools.lru_cache(maxsize=1)
+def load_catalogue() -> dict[str, Rule]:
+    return {rule.code: rule for rule in map(_parse, sorted(catalogue_dir().glob("LN*.yaml")))}
+
+
+def default_thresholds() -> dict[str, int]:
+    return {key: value for rule in load_catalogue().values() for key, value in rule.thresholds.items()}

@@ -1,0 +1,134 @@
+"""The command line: parse options, run the pipeline, choose the exit code.
+
+Exit codes (ruff's): 0 no findings, 1 findings, 2 usage, configuration or internal error.
+`lnlint [PATHS]` is short for `lnlint check [PATHS]`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from lnlint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _DefaultToCheck(click.Group):
+    """Route `lnlint [OPTIONS] [PATHS]` to `check` unless the first word is a sub-command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lnlint")
+def main() -> None:
+    """Catch broken Transformer normalisation set-ups before training.
+
+    `lnlint [OPTIONS] [PATHS]...` is `lnlint check`; see `lnlint check --help`.
+    """
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(code.strip().upper() for code in value.split(",") if code.strip())
+
+
+def _use_color() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--output-format",
+    type=click.Choice(["concise", "full", "json"]),
+    default="concise",
+    show_default=True,
+    help="How findings are printed.",
+)
+@click.option("--select", help="Comma-separated codes or prefixes to report (e.g. LN001,LN00).")
+@click.option("--ignore", help="Comma-separated codes or prefixes to leave out.")
+@click.option("--statistics", is_flag=True, help="Print a count per rule instead of each finding.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--force-exclude", is_flag=True, help="Apply `exclude` to paths named on the command line too.")
+def check(
+    paths: tuple[Path, ...],
+    output_format: str,
+    select: str | None,
+    ignore: str | None,
+    statistics: bool,
+    exit_zero: bool,
+    quiet: bool,
+    config_file: Path | None,
+    isolated: bool,
+    force_exclude: bool,
+) -> None:
+    """Lint PATHS (default: the current folder) for broken normalisation set-ups."""
+    from lnlint.config import ConfigError, load_settings, settings_from_table
+    from lnlint.discover import discover
+    from lnlint.lint import lint_paths
+    from lnlint.report import FORMATS, TEXT_FORMATS
+    from lnlint.report.text import statistics as render_statistics
+    from lnlint.report.text import summary
+
+    targets = list(paths) or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise click.UsageError(f"no such file or directory: {', '.join(missing)}")
+    try:
+        settings = load_settings(config_file, isolated, targets[0])
+        overrides = {"select": _codes(select), "ignore": _codes(ignore)}
+        if any(v is not None for v in overrides.values()):
+            table = {k: list(v) for k, v in overrides.items() if v is not None}
+            cli = settings_from_table(table, settings.root)
+            settings = replace(settings, **{k: getattr(cli, k) for k, v in overrides.items() if v is not None})
+    except ConfigError as error:
+        click.echo(f"lnlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    if force_exclude:
+        settings = replace(settings, force_exclude=True)
+
+    result = lint_paths(discover(targets, settings), settings)
+    color = _use_color()
+    if statistics:
+        output = render_statistics(result.findings)
+    else:
+        output = FORMATS[output_format](result.findings, color)
+        if output_format in TEXT_FORMATS and not quiet:
+            output += summary(result.findings, result.files)
+    click.echo(output, nl=False, color=color)
+    for message in result.internal_errors:
+        click.echo(f"lnlint: error: {message}", err=True)
+    if result.internal_errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+def rule(code: str | None, show_all: bool) -> None:
+    """Explain rule CODE (e.g. LN001), or list them all with --all."""
+    from lnlint.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    if show_all or code is None:
+        for entry in catalogue.values():
+            click.echo(f"{entry.code}  {entry.name:<28} {entry.severity:<8} {entry.summary}")
+        return
+    entry = catalogue.get(code.upper())
+    if entry is None:
+        raise click.UsageError(f"unknown rule {code!r}; `lnlint rule --all` lists them")
+    click.echo(entry.document(), nl=False)

@@ -1,0 +1,165 @@
+"""Settings: `[tool.lnlint]` in the nearest pyproject.toml, then the command line on top."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import Mapping
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from lnlint.catalogue import default_thresholds, load_catalogue
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",
+    "node_modules", "__pycache__", "__pypackages__", "build", "dist", "_build",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+)
+DEFAULT_INCLUDE = ("*.py",)
+_SELECTOR = re.compile(r"^LN[0-9]{0,3}$")
+
+
+class ConfigError(Exception):
+    """A configuration value lnlint cannot use; the CLI exits 2 with this message."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path = field(default_factory=Path.cwd)
+    select: tuple[str, ...] = ("LN",)
+    ignore: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    thresholds: Mapping[str, int] = field(default_factory=default_thresholds)
+    force_exclude: bool = False
+    source: Path | None = None  # the pyproject.toml the settings came from
+
+    def enabled(self, code: str, path: str | None = None) -> bool:
+        """ruff's rule: the most specific matching selector wins; ignore wins a tie."""
+        ignores = self.ignore
+        if path is not None:
+            ignores = ignores + self.ignored_for(path)
+        best_select = max((len(s) for s in self.select if code.startswith(s)), default=-1)
+        best_ignore = max((len(s) for s in ignores if code.startswith(s)), default=-1)
+        return best_select > best_ignore
+
+    def ignored_for(self, path: str) -> tuple[str, ...]:
+        rel = self.relative(path)
+        return tuple(
+            code
+            for pattern, codes in self.per_file_ignores
+            if matches(pattern, rel)
+            for code in codes
+        )
+
+    def relative(self, path: str | Path) -> str:
+        absolute = Path(path).absolute()
+        try:
+            return absolute.relative_to(self.root.absolute()).as_posix()
+        except ValueError:
+            return absolute.as_posix()
+
+    def excluded(self, path: str | Path) -> bool:
+        return any(matches(pattern, self.relative(path)) for pattern in self.exclude)
+
+
+def matches(pattern: str, rel_path: str) -> bool:
+    """ruff-style glob: against the whole relative path, its last part, or a leading folder."""
+    pattern = pattern.rstrip("/")
+    if fnmatch.fnmatchcase(rel_path, pattern) or fnmatch.fnmatchcase(PurePosixPath(rel_path).name, pattern):
+        return True
+    parts = PurePosixPath(rel_path).parts
+    return any(fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern) for i in range(len(parts) - 1))
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a [tool.lnlint] table."""
+    start = start.absolute()
+    for folder in (start, *start.parents) if start.is_dir() else start.parents:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if re.search(r"^\s*\[tool\.lnlint[.\]]", text, re.M):
+                return candidate
+    return None
+
+
+def _codes(key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of rule codes or prefixes, got {value!r}")
+    known = load_catalogue()
+    for code in value:
+        if not _SELECTOR.match(code) or not any(c.startswith(code) for c in known):
+            raise ConfigError(f"{key}: unknown rule code or prefix {code!r} (see `lnlint rule --all`)")
+    return tuple(value)
+
+
+def _patterns(key: str, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of glob patterns, got {value!r}")
+    return tuple(value)
+
+
+def settings_from_table(table: Mapping[str, object], root: Path, source: Path | None = None) -> Settings:
+    settings = Settings(root=root, source=source)
+    thresholds = dict(settings.thresholds)
+    changes: dict[str, object] = {}
+    for key, value in table.items():
+        if key in ("select", "ignore"):
+            changes[key] = _codes(key, value)
+        elif key == "extend-select":
+            changes["select"] = settings.select + _codes(key, value)
+        elif key == "exclude":
+            changes["exclude"] = _patterns(key, value)
+        elif key == "extend-exclude":
+            changes["exclude"] = DEFAULT_EXCLUDE + _patterns(key, value)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"per-file-ignores must be a table of glob = [codes], got {value!r}")
+            changes["per_file_ignores"] = tuple(
+                (pattern, _codes(f"per-file-ignores.{pattern!r}", codes)) for pattern, codes in value.items()
+            )
+        elif key in thresholds:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigError(f"{key} must be a positive integer, got {value!r}")
+            thresholds[key] = value
+        else:
+            known = ", ".join(sorted(["select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores", *thresholds]))
+            raise ConfigError(f"unknown setting {key!r} in [tool.lnlint] (known: {known})")
+    return replace(settings, thresholds=thresholds, **changes)  # type: ignore[arg-type]
+
+
+def load_settings(config: Path | None, isolated: bool, start: Path) -> Settings:
+    """Settings from `config` (a pyproject.toml or lnlint.toml), else the nearest pyproject."""
+    if isolated:
+        return Settings(root=Path.cwd())
+    path = config if config is not None else find_pyproject(start)
+    if path is None:
+        return Settings(root=Path.cwd())
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}") from None
+    table = document.get("tool", {}).get("lnlint") if path.name == "pyproject.toml" else document
+    if table is None:
+        table = {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.lnlint] must be a table")
+    try:
+        return settings_from_table(table, path.absolute().parent, path)
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None

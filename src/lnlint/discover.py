@@ -1,0 +1,49 @@
+"""Which files to lint: walk the given paths, skip excluded folders and non-matching names."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from lnlint.config import Settings
+
+
+def _wanted(name: str, settings: Settings) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in settings.include)
+
+
+def discover(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
+    """Files under `paths`, sorted within each folder. A file named on the command line is
+    linted whatever its name, unless it is excluded and `force_exclude` is set."""
+    seen: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            if settings.force_exclude and settings.excluded(path):
+                continue
+            found: Iterable[Path] = _walk(path, settings)
+        else:
+            if settings.force_exclude and settings.excluded(path):
+                continue
+            found = [path]
+        for file in found:
+            key = file.absolute()
+            if key not in seen:
+                seen.add(key)
+                yield file
+
+
+def _walk(top: Path, settings: Settings) -> Iterator[Path]:
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = top / entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if settings.excluded(path) or (path / "pyvenv.cfg").exists():
+                continue
+            yield from _walk(path, settings)
+        elif entry.is_file() and _wanted(entry.name, settings) and not settings.excluded(path):
+            yield path

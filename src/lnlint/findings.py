@@ -1,0 +1,24 @@
+"""What a rule reports: plain data, shared by rules, suppression and reporters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from lnlint.spec import Location, Resolved
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: str
+    message: str
+    location: Location
+    values: Mapping[str, Resolved] = field(default_factory=dict)
+    confirmation: Mapping[str, object] | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.location.path, self.location.line, self.location.column, self.code, self.message)

@@ -1,0 +1,441 @@
+"""Python source → specs: every construction of the torch.nn classes lnlint knows."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lnlint.python.scopes import Binding, ClassInfo, ModuleIndex, Scope, index_module
+from lnlint.python.values import Resolver
+from lnlint.signatures import bind_arguments
+from lnlint.spec import (
+    LAYER_KINDS,
+    STACK_KINDS,
+    TORCH_KINDS,
+    Context,
+    LayerSpec,
+    Location,
+    Mitigations,
+    Resolved,
+    Spec,
+    StackSpec,
+    Unknown,
+    Value,
+)
+from lnlint.vocabulary import (
+    FINAL_NORM_NAMES,
+    WARMUP_KEYS,
+    WARMUP_SCHEDULER_STRINGS,
+    WARMUP_SCHEDULERS,
+)
+
+_TRANSFORMER_MODULES = frozenset({"torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"})
+_NORM_MODULES = _TRANSFORMER_MODULES | {"torch.nn.modules.normalization"}
+_OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
+_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
+
+
+def torch_kind(qualname: object) -> str | None:
+    """`torch.nn.modules.transformer.TransformerEncoder` → "TransformerEncoder"; else None."""
+    if not isinstance(qualname, str):
+        return None
+    module, _, name = qualname.rpartition(".")
+    if name not in TORCH_KINDS:
+        return None
+    allowed = _NORM_MODULES if name == "LayerNorm" else _TRANSFORMER_MODULES
+    return name if module in allowed else None
+
+
+class _Extractor:
+    def __init__(self, index: ModuleIndex, path: str) -> None:
+        self.index = index
+        self.path = path
+        self.resolver = Resolver(index)
+        self.mitigations = self._find_mitigations()
+        self._layer_cache: dict[int, LayerSpec | Unknown] = {}
+        self._roles: dict[int, str] = {}
+
+    # --- positions ---------------------------------------------------------------------------
+    def location(self, node: cst.CSTNode) -> Location:
+        code_range = self.index.positions[node]
+        return Location(
+            self.path,
+            code_range.start.line,
+            code_range.start.column + 1,
+            code_range.end.line,
+            code_range.end.column + 1,
+        )
+
+    # --- classes -----------------------------------------------------------------------------
+    def torch_base(self, cls: ClassInfo, seen: frozenset[int] = frozenset()) -> str | None:
+        """The torch class `cls` derives from, directly or through classes of this file."""
+        if id(cls) in seen:
+            return None
+        for base in cls.node.bases:
+            callee = self.resolver.callee(base.value, cls.scope)
+            kind = torch_kind(callee)
+            if kind is not None:
+                return kind
+            if isinstance(callee, ClassInfo):
+                kind = self.torch_base(callee, seen | {id(cls)})
+                if kind is not None:
+                    return kind
+        return None
+
+    def _class_chain(self, cls: ClassInfo) -> list[ClassInfo]:
+        chain = [cls]
+        for base in cls.node.bases:
+            callee = self.resolver.callee(base.value, cls.scope)
+            if isinstance(callee, ClassInfo) and callee not in chain:
+                chain.extend(c for c in self._class_chain(callee) if c not in chain)
+        return chain
+
+    def _placement_override(self, cls: ClassInfo) -> str | None:
+        for klass in self._class_chain(cls):
+            for method in _OVERRIDES:
+                if method in klass.methods:
+                    return f"{klass.name} overrides {method}"
+        return None
+
+    def _super_init(self, cls: ClassInfo) -> cst.Call | None:
+        init = cls.methods.get("__init__")
+        if init is None:
+            return None
+        for call, scope in self.index.calls:
+            if scope is not init or not isinstance(call.func, cst.Attribute):
+                continue
+            if call.func.attr.value != "__init__":
+                continue
+            target = call.func.value
+            if isinstance(target, cst.Call) and isinstance(target.func, cst.Name) and target.func.value == "super":
+                return call
+            if torch_kind(self.resolver.callee(target, scope)) is not None:
+                return call
+        return None
+
+    # --- layers ------------------------------------------------------------------------------
+    def _context(self, node: cst.CSTNode, override: str | None = None) -> Context:
+        return Context(self.mitigations, placement_overridden=override, role=self._roles.get(id(node)))
+
+    def torch_call_spec(self, call: cst.Call, scope: Scope, kind: str) -> LayerSpec:
+        resolver = self.resolver
+        args = resolver.arguments(call, scope)
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__":
+            args.positional[:1] = []  # explicit Base.__init__(self, ...): drop self
+        bound = bind_arguments(kind, args.positional, args.keywords, args.rest)
+        return LayerSpec(kind, bound, self.location(call), self._context(call))
+
+    def subclass_spec(self, call: cst.Call, scope: Scope, cls: ClassInfo, kind: str) -> LayerSpec | Unknown:
+        """A call of a class of this file deriving from `kind`, followed into super().__init__."""
+        override = self._placement_override(cls)
+        args = self.resolver.arguments(call, scope)
+        init = cls.methods.get("__init__")
+        if init is None:
+            bound = bind_arguments(kind, args.positional, args.keywords, args.rest)
+            return LayerSpec(kind, bound, self.location(call), self._context(call, override))
+        super_call = self._super_init(cls)
+        if super_call is None:
+            return Unknown(f"{cls.name}.__init__ does not call the torch constructor visibly")
+        params = _bind_to_function(init.node, args)  # type: ignore[arg-type]
+        inner = self.resolver.with_env(init, params)
+        inner_args = inner.arguments(super_call, init)
+        if isinstance(super_call.func, cst.Attribute) and not isinstance(super_call.func.value, cst.Call):
+            inner_args.positional[:1] = []
+        bound = bind_arguments(kind, inner_args.positional, inner_args.keywords, inner_args.rest)
+        return LayerSpec(kind, bound, self.location(call), self._context(call, override))
+
+    def partial_spec(self, call: cst.Call, scope: Scope, kind: str) -> LayerSpec:
+        args = self.resolver.arguments(call, scope)
+        bound = bind_arguments(
+            kind,
+            args.positional[1:],
+            args.keywords,
+            args.rest,
+            unbound="left to the caller of the partial",
+        )
+        return LayerSpec(kind, bound, self.location(call), self._context(call))
+
+    def construction(self, call: cst.Call, scope: Scope) -> LayerSpec | Unknown | None:
+        """The spec of a call that constructs a torch class (or a subclass), else None."""
+        key = id(call)
+        if key in self._layer_cache:
+            return self._layer_cache[key]
+        callee = self.resolver.callee(call.func, scope)
+        kind = torch_kind(callee)
+        spec: LayerSpec | Unknown | None = None
+        if kind is not None:
+            spec = self.torch_call_spec(call, scope, kind)
+        elif isinstance(callee, ClassInfo):
+            base = self.torch_base(callee)
+            if base is not None:
+                spec = self.subclass_spec(call, scope, callee, base)
+        elif callee == "functools.partial" and call.args:
+            target = torch_kind(self.resolver.callee(call.args[0].value, scope))
+            if target is not None:
+                spec = self.partial_spec(call, scope, target)
+        self._layer_cache[key] = spec
+        return spec
+
+    def trace_layer(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> LayerSpec | Unknown:
+        """Follow an expression to the layer construction it evaluates to."""
+        if depth > 20:
+            return Unknown("the layer is bound through too many names")
+        if isinstance(node, cst.Call):
+            if self.resolver.callee(node.func, scope) == "copy.deepcopy" and node.args:
+                return self.trace_layer(node.args[0].value, scope, depth + 1)
+            spec = self.construction(node, scope)
+            if spec is not None:
+                return spec
+            return Unknown(f"`{self.resolver.code(node)}` is not a torch layer lnlint knows")
+        binding: Binding | Unknown | None = None
+        if isinstance(node, cst.Name):
+            bindings = self.resolver.lookup(node.value, scope)
+            if bindings is None:
+                return Unknown(f"{node.value} is not defined in this file")
+            binding = self.resolver._single(node.value, bindings)
+        elif isinstance(node, cst.Attribute):
+            binding = self.resolver.self_attribute(node, scope)
+        if isinstance(binding, Binding) and binding.kind == "assign" and binding.node is not None:
+            return self.trace_layer(binding.node, binding.scope, depth + 1)  # type: ignore[arg-type]
+        if isinstance(binding, Unknown):
+            return binding
+        return Unknown(f"`{self.resolver.code(node)}` is not traced to a layer construction")
+
+    # --- stacks ------------------------------------------------------------------------------
+    def torch_stack(self, spec: LayerSpec, call: cst.Call, scope: Scope, stack_owner: str | None) -> StackSpec:
+        layer_param = "encoder_layer" if spec.kind == "TransformerEncoder" else "decoder_layer"
+        layer_node = _argument_node(call, 0, layer_param)
+        layer = self.trace_layer(layer_node, scope) if layer_node is not None else spec.arg(layer_param)
+        norm_node = _argument_node(call, 2, "norm")
+        final: Resolved
+        if norm_node is None:
+            final = Value(False, "torch default norm=None")
+        elif self._norm_call(norm_node, scope) is not None:
+            final = Value(True, f"norm={self.resolver.code(norm_node)}")
+        else:
+            norm = spec.arg("norm")
+            final = Value(norm.value is not None, norm.origin) if isinstance(norm, Value) else norm
+        context = self._stack_context(spec.context, scope, stack_owner)
+        return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, context)
+
+    def _norm_call(self, node: cst.BaseExpression, scope: Scope) -> cst.Call | None:
+        """The call a stack's `norm=` argument evaluates to, followed through one name."""
+        if isinstance(node, cst.Call):
+            return node
+        binding: Binding | Unknown | None = None
+        if isinstance(node, cst.Name):
+            bindings = self.resolver.lookup(node.value, scope)
+            binding = self.resolver._single(node.value, bindings) if bindings else None
+        elif isinstance(node, cst.Attribute):
+            binding = self.resolver.self_attribute(node, scope)
+        if isinstance(binding, Binding) and isinstance(binding.node, cst.Call):
+            return binding.node
+        return None
+
+    def list_stack(self, node: cst.CSTNode, scope: Scope, located: cst.CSTNode, stack_owner: str | None) -> StackSpec | None:
+        """`[layer for _ in range(N)]` or `[layer] * N` (optionally inside ModuleList/Sequential)."""
+        if isinstance(node, cst.ListComp):
+            comp = node.for_in
+            if comp.inner_for_in is not None or comp.ifs or not isinstance(comp.iter, cst.Call):
+                return None
+            if self.resolver.callee(comp.iter.func, scope) != "builtins.range":
+                return None
+            layer = self.trace_layer(node.elt, self.index.comprehension_scopes.get(id(node), scope))
+            depth = _range_length(self.resolver, comp.iter, scope)
+        elif isinstance(node, cst.BinaryOperation):
+            listed, count = (node.left, node.right) if isinstance(node.left, cst.List) else (node.right, node.left)
+            layer = self.trace_layer(listed.elements[0].value, scope)  # type: ignore[attr-defined]
+            depth = self.resolver.value(count, scope)
+        else:
+            return None
+        if not (isinstance(layer, LayerSpec) and layer.kind in LAYER_KINDS):
+            return None
+        final = Value(False, "a list of layers has no final norm")
+        return StackSpec("ModuleList", layer, depth, final, self.location(located), self._stack_context(layer.context, scope, stack_owner))
+
+    def _stack_context(self, base: Context, scope: Scope, stack_owner: str | None) -> Context:
+        later = self._normalised_later(scope, stack_owner) if stack_owner else None
+        return Context(base.mitigations, base.placement_overridden, later, base.role)
+
+    def _normalised_later(self, scope: Scope, attr: str) -> str | None:
+        cls = scope.cls
+        if cls is None:
+            return None
+        norms = {name for name in cls.self_attrs if self._is_norm_attr(cls, name)}
+        uses = [u for u in cls.self_uses if u.method != "__init__"]
+        for use in uses:
+            if use.attr != attr:
+                continue
+            for other in uses:
+                if other.method != use.method or other.attr not in norms:
+                    continue
+                if attr in other.wraps or other.line > use.statement_end:
+                    return f"self.{other.attr} at line {other.line}"
+        return None
+
+    def _is_norm_attr(self, cls: ClassInfo, name: str) -> bool:
+        if name in FINAL_NORM_NAMES:
+            return True
+        for binding in cls.self_attrs[name]:
+            if isinstance(binding.node, cst.Call):
+                callee = self.resolver.callee(binding.node.func, binding.scope)
+                if torch_kind(callee) == "LayerNorm" or (isinstance(callee, str) and callee.endswith("Norm")):
+                    return True
+        return False
+
+    # --- mitigations -------------------------------------------------------------------------
+    def _find_mitigations(self) -> Mitigations:
+        admin = deepnorm = warmup = None
+        resolver = self.resolver
+        for call, scope in self.index.calls:
+            callee = resolver.callee(call.func, scope)
+            if not isinstance(callee, str):
+                continue
+            line = resolver.line(call)
+            if admin is None and callee.split(".")[0] == "admin_torch":
+                admin = f"{callee} at line {line}"
+            name = callee.rpartition(".")[2]
+            if warmup is None and name in WARMUP_SCHEDULERS:
+                if name == "LinearLR":
+                    start = _argument_node(call, 1, "start_factor")
+                    factor = resolver.value(start, scope) if start is not None else Value(1 / 3, "default")
+                    if isinstance(factor, Value) and isinstance(factor.value, (int, float)) and factor.value >= 1:
+                        continue
+                warmup = f"{name} at line {line}"
+        for key, node, scope, line in self.index.named_values:
+            lowered = key.lower()
+            if deepnorm is None and lowered == "deepnorm":
+                value = resolver.value(node, scope)
+                if isinstance(value, Value) and value.value is True:
+                    deepnorm = f"deepnorm=True at line {line}"
+            elif warmup is None and lowered in WARMUP_KEYS:
+                value = resolver.value(node, scope)
+                if not (isinstance(value, Value) and not value.value):
+                    warmup = f"{key} at line {line}"
+            elif warmup is None and isinstance(node, cst.SimpleString):
+                if node.evaluated_value in WARMUP_SCHEDULER_STRINGS:
+                    warmup = f"{key}={node.evaluated_value!r} at line {line}"
+        if deepnorm is None and self.index.scaled_residuals:
+            code, line = self.index.scaled_residuals[0]
+            deepnorm = f"residual scaling `{code}` at line {line}"
+        return Mitigations(admin=admin, deepnorm=deepnorm, warmup=warmup)
+
+    # --- driver ------------------------------------------------------------------------------
+    def _assign_roles(self) -> None:
+        """Mark the LayerNorms passed as a stack's final norm, so their findings say so."""
+        for call, scope in self.index.calls:
+            kind = torch_kind(self.resolver.callee(call.func, scope))
+            if kind in STACK_KINDS:
+                norm = _argument_node(call, 2, "norm")
+                norm_call = self._norm_call(norm, scope) if norm is not None else None
+                if norm_call is not None:
+                    line = self.resolver.line(call)
+                    self._roles[id(norm_call)] = f"final norm of the {kind} at line {line}"
+
+    def extract(self) -> list[Spec]:
+        self._assign_roles()
+        specs: list[Spec] = []
+        in_containers: set[int] = set()
+        constructed: set[int] = set()  # classes of this file instantiated in it
+        for call, scope in self.index.calls:
+            callee = self.resolver.callee(call.func, scope)
+            if isinstance(callee, ClassInfo):
+                constructed.update(id(c) for c in self._class_chain(callee))
+            if callee in _CONTAINERS:
+                owner = _assigned_self_attr(call, scope)
+                for arg in call.args:
+                    stack = self.list_stack(arg.value, scope, call, owner)
+                    if stack is not None:
+                        specs.append(stack)
+                        in_containers.add(id(arg.value))
+                continue
+            spec = self.construction(call, scope)
+            if not isinstance(spec, LayerSpec):
+                continue
+            specs.append(spec)
+            if spec.kind in STACK_KINDS:
+                specs.append(self.torch_stack(spec, call, scope, _assigned_self_attr(call, scope)))
+        for node, scope in self.index.list_repeats:
+            if id(node) not in in_containers:
+                stack = self.list_stack(node, scope, node, _assigned_self_attr(node, scope))
+                if stack is not None:
+                    specs.append(stack)
+        specs.extend(self._unconstructed_subclasses(constructed))
+        return specs
+
+    def _unconstructed_subclasses(self, constructed: set[int]) -> list[Spec]:
+        """A torch subclass never instantiated here: its super().__init__ is the construction."""
+        specs: list[Spec] = []
+        for cls in self.index.classes:
+            if id(cls) in constructed:
+                continue
+            kind = self.torch_base(cls)
+            call = self._super_init(cls) if kind is not None else None
+            if call is None:
+                continue
+            spec = self.torch_call_spec(call, cls.methods["__init__"], kind)  # type: ignore[arg-type]
+            specs.append(LayerSpec(kind, spec.args, spec.location, self._context(call, self._placement_override(cls))))  # type: ignore[arg-type]
+        return specs
+
+
+def _argument_node(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == keyword:
+            return arg.value
+    return positional[position].value if position < len(positional) else None
+
+
+def _range_length(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved:
+    args = resolver.arguments(call, scope)
+    if args.rest is not None or args.keywords or not 1 <= len(args.positional) <= 3:
+        return Unknown(f"`{resolver.code(call)}` is not a range lnlint follows")
+    for item in args.positional:
+        if not isinstance(item, Value) or not isinstance(item.value, int):
+            return item if isinstance(item, Unknown) else Unknown("range of a non-integer")
+    bounds = [v.value for v in args.positional]  # type: ignore[union-attr]
+    try:
+        length = len(range(*bounds))  # type: ignore[arg-type]
+    except (ValueError, OverflowError):
+        return Unknown(f"`{resolver.code(call)}` is not a valid range")
+    stop = args.positional[min(1, len(bounds) - 1)] if len(bounds) > 1 else args.positional[0]
+    return Value(length, stop.origin if len(bounds) == 1 else f"`{resolver.code(call)}`")  # type: ignore[union-attr]
+
+
+def _bind_to_function(function: cst.FunctionDef, args) -> dict[str, Resolved]:
+    """Bind a call's arguments to a method's parameters (skipping self)."""
+    params = [*function.params.posonly_params, *function.params.params][1:]
+    bound: dict[str, Resolved] = {}
+    extra_positional = list(args.positional[len(params):])
+    for param, value in zip(params, args.positional):
+        bound[param.name.value] = value
+    names = {p.name.value for p in (*params, *function.params.kwonly_params)}
+    extra_keywords = {}
+    for name, value in args.keywords.items():
+        if name in names:
+            bound.setdefault(name, value)
+        else:
+            extra_keywords[name] = value
+    star, kwstar = function.params.star_arg, function.params.star_kwarg
+    if isinstance(star, cst.Param):
+        bound[star.name.value] = args.rest or Value(extra_positional, "arguments of the call")
+    if isinstance(kwstar, cst.Param):
+        bound[kwstar.name.value] = args.rest or Value(extra_keywords, "arguments of the call")
+    if args.rest is not None:
+        for name in names:
+            bound.setdefault(name, args.rest)
+    return bound
+
+
+def _assigned_self_attr(node: cst.CSTNode, scope: Scope) -> str | None:
+    """The attribute `x` when `node` is the value of `self.x = ...` in a method of a class."""
+    cls = scope.cls
+    if cls is None:
+        return None
+    for attr, bindings in cls.self_attrs.items():
+        if any(b.node is node for b in bindings):
+            return attr
+    return None
+
+
+def extract_specs(module: cst.Module, path: str) -> list[Spec]:
+    return _Extractor(index_module(module), path).extract()

@@ -1,0 +1,355 @@
+"""One pass over a module: the names each scope binds, and the nodes later passes need.
+
+Python's scoping is followed closely enough for constructor arguments: module, class,
+function, lambda and comprehension scopes; class bodies are not visible from methods;
+function defaults are evaluated in the enclosing scope. Anything bound in a way this
+module does not follow (loop targets, unpacking, augmented assignment, `global`) is an
+`other` binding, which later resolves to Unknown rather than to a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import libcst as cst
+from libcst.metadata import CodeRange, PositionProvider
+
+BindingKind = Literal["import", "assign", "param", "class", "function", "other"]
+
+
+@dataclass(eq=False)
+class Binding:
+    kind: BindingKind
+    line: int
+    scope: "Scope"  # where `node` is evaluated
+    node: cst.CSTNode | None = None  # assigned value, parameter default, or ClassDef
+    qualname: str | None = None  # for imports: what the name refers to
+    star: bool = False  # for params: *args / **kwargs
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    name: str
+    node: cst.ClassDef
+    scope: "Scope"  # the scope the class statement is in
+    body: "Scope"  # the class body
+    methods: dict[str, "Scope"] = field(default_factory=dict)
+    # `self.x = value` in any method, keyed by attribute name.
+    self_attrs: dict[str, list[Binding]] = field(default_factory=dict)
+    # References to `self.x` per method, in source order, for "normalised later".
+    self_uses: list["SelfUse"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SelfUse:
+    """`self.attr` read inside a method; `statement_end` is the end line of the top-level
+    statement of the method containing it, `wraps` the self attributes inside a call's args."""
+
+    method: str
+    attr: str
+    line: int
+    statement_end: int
+    wraps: frozenset[str]
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: Literal["module", "class", "function", "comprehension"]
+    parent: "Scope | None"
+    name: str = ""
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    cls: ClassInfo | None = None  # for a class body; for a method, the class it belongs to
+    self_name: str | None = None  # a method's first parameter
+    star_imports: list[str] = field(default_factory=list)
+    node: cst.CSTNode | None = None
+
+    def bind(self, name: str, binding: Binding) -> None:
+        self.bindings.setdefault(name, []).append(binding)
+
+
+@dataclass
+class ModuleIndex:
+    """What the frontend needs from one module, gathered in a single traversal."""
+
+    module: cst.Module
+    root: Scope
+    positions: dict[cst.CSTNode, CodeRange]
+    calls: list[tuple[cst.Call, Scope]] = field(default_factory=list)
+    list_repeats: list[tuple[cst.CSTNode, Scope]] = field(default_factory=list)
+    classes: list[ClassInfo] = field(default_factory=list)
+    # (keyword or target name, value node, scope, line): for mitigation markers.
+    named_values: list[tuple[str, cst.BaseExpression, Scope, int]] = field(default_factory=list)
+    scaled_residuals: list[tuple[str, int]] = field(default_factory=list)
+    comprehension_scopes: dict[int, Scope] = field(default_factory=dict)
+
+
+def _names_in_target(target: cst.BaseExpression) -> list[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _names_in_target(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names_in_target(target.value)
+    return []
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _last_identifier(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return ""
+
+
+class _Collector(cst.CSTVisitor):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, index: ModuleIndex) -> None:
+        super().__init__()
+        self.index = index
+        self.scope = index.root
+        # Per function scope: nesting depth of statements and the current top statement's end.
+        self._statement_depth: list[int] = [0]
+        self._top_statement_end: list[int] = [0]
+
+    # --- positions -------------------------------------------------------------------------
+    def _line(self, node: cst.CSTNode) -> int:
+        return self.index.positions[node].start.line
+
+    # --- scopes ----------------------------------------------------------------------------
+    def _push(self, scope: Scope) -> None:
+        self.scope = scope
+        self._statement_depth.append(0)
+        self._top_statement_end.append(0)
+
+    def _pop(self) -> None:
+        assert self.scope.parent is not None
+        self.scope = self.scope.parent
+        self._statement_depth.pop()
+        self._top_statement_end.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        outer = self.scope
+        body = Scope("class", outer, node.name.value, node=node)
+        info = ClassInfo(node.name.value, node, outer, body)
+        body.cls = info
+        outer.bind(node.name.value, Binding("class", self._line(node), outer, node))
+        self.index.classes.append(info)
+        self._push(body)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        outer = self.scope
+        outer.bind(node.name.value, Binding("function", self._line(node), outer, node))
+        scope = Scope("function", outer, node.name.value, node=node)
+        self._bind_params(node.params, scope, outer)
+        if outer.kind == "class" and outer.cls is not None:
+            outer.cls.methods[node.name.value] = scope
+            scope.cls = outer.cls
+            first = [*node.params.posonly_params, *node.params.params]
+            scope.self_name = first[0].name.value if first else None
+        self._push(scope)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        scope = Scope("function", self.scope, "<lambda>", node=node)
+        self._bind_params(node.params, scope, self.scope)
+        self._push(scope)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._pop()
+
+    def _bind_params(self, params: cst.Parameters, scope: Scope, outer: Scope) -> None:
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            scope.bind(param.name.value, Binding("param", self._line(param), outer, param.default))
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                scope.bind(star.name.value, Binding("param", self._line(star), outer, None, star=True))
+
+    def _visit_comprehension(self, node: cst.CSTNode) -> None:
+        scope = Scope("comprehension", self.scope, node=node)
+        self.index.comprehension_scopes[id(node)] = scope
+        self._push(scope)
+
+    def _leave_comprehension(self, node: cst.CSTNode) -> None:
+        self._pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _visit_comprehension
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        for name in _names_in_target(node.target):
+            self.scope.bind(name, Binding("other", self._line(node), self.scope))
+
+    # --- statements: track the top-level statement of each function ------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            if self._statement_depth[-1] == 0:
+                self._top_statement_end[-1] = self.index.positions[node].end.line
+            self._statement_depth[-1] += 1
+        return super().on_visit(node)
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            self._statement_depth[-1] -= 1
+
+    # --- bindings --------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            full = _dotted(alias.name)
+            if alias.asname is not None:
+                local = _dotted(alias.asname.name)  # type: ignore[arg-type]
+                self.scope.bind(local, Binding("import", self._line(node), self.scope, qualname=full))
+            else:
+                top = full.split(".")[0]
+                self.scope.bind(top, Binding("import", self._line(node), self.scope, qualname=top))
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = _dotted(node.module) if node.module is not None else ""
+        module = "." * len(node.relative) + module
+        if isinstance(node.names, cst.ImportStar):
+            self.scope.star_imports.append(module)
+            return
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = _dotted(alias.asname.name) if alias.asname is not None else name  # type: ignore[arg-type]
+            self.scope.bind(
+                local, Binding("import", self._line(node), self.scope, qualname=f"{module}.{name}")
+            )
+
+    def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None, line: int) -> None:
+        if isinstance(target, cst.Name):
+            kind: BindingKind = "assign" if value is not None else "other"
+            self.scope.bind(target.value, Binding(kind, line, self.scope, value))
+            if value is not None:
+                self.index.named_values.append((target.value, value, self.scope, line))
+            return
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            cls = self.scope.cls
+            if self.scope.kind == "function" and cls is not None and target.value.value == self.scope.self_name:
+                kind = "assign" if value is not None else "other"
+                cls.self_attrs.setdefault(target.attr.value, []).append(Binding(kind, line, self.scope, value))
+                if value is not None:
+                    self.index.named_values.append((target.attr.value, value, self.scope, line))
+            return
+        for name in _names_in_target(target):
+            self.scope.bind(name, Binding("other", line, self.scope))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        line = self._line(node)
+        for target in node.targets:
+            self._bind_target(target.target, node.value, line)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._bind_target(node.target, node.value, self._line(node))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._bind_target(node.target, None, self._line(node))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, None, self._line(node))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._bind_target(node.target, None, self._line(node))
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, None, self._line(node))
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, None, self._line(node))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.index.root.bind(item.name.value, Binding("other", self._line(node), self.index.root))
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self.scope.bind(item.name.value, Binding("other", self._line(node), self.scope))
+
+    # --- nodes for later passes ------------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> None:
+        self.index.calls.append((node, self.scope))
+        for arg in node.args:
+            if arg.keyword is not None:
+                self.index.named_values.append((arg.keyword.value, arg.value, self.scope, self._line(arg)))
+        cls = self.scope.cls
+        if cls is not None and self.scope.kind == "function" and self._is_self_attr(node.func):
+            wraps = frozenset(
+                n.attr.value
+                for arg in node.args
+                for n in _self_attributes(arg.value, self.scope.self_name)
+            )
+            self._record_self_use(node.func, wraps)  # type: ignore[arg-type]
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if self.scope.cls is not None and self.scope.kind == "function" and self._is_self_attr(node):
+            self._record_self_use(node, frozenset())
+
+    def _is_self_attr(self, node: cst.BaseExpression) -> bool:
+        return (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == self.scope.self_name
+        )
+
+    def _record_self_use(self, node: cst.Attribute, wraps: frozenset[str]) -> None:
+        assert self.scope.cls is not None
+        self.scope.cls.self_uses.append(
+            SelfUse(self.scope.name, node.attr.value, self._line(node), self._top_statement_end[-1], wraps)
+        )
+
+    def visit_DictElement(self, node: cst.DictElement) -> None:
+        if isinstance(node.key, cst.SimpleString):
+            key = node.key.evaluated_value
+            if isinstance(key, str):
+                self.index.named_values.append((key, node.value, self.scope, self._line(node)))
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
+        if isinstance(node.operator, cst.Multiply):
+            sides = (node.left, node.right)
+            if any(isinstance(s, cst.List) and len(s.elements) == 1 for s in sides):
+                self.index.list_repeats.append((node, self.scope))
+        elif isinstance(node.operator, cst.Add):
+            for side in (node.left, node.right):
+                if isinstance(side, cst.BinaryOperation) and isinstance(side.operator, cst.Multiply):
+                    names = {_last_identifier(side.left).lower(), _last_identifier(side.right).lower()}
+                    if any("alpha" in n or "omega" in n for n in names):
+                        code = self.index.module.code_for_node(node)
+                        self.index.scaled_residuals.append((code, self._line(node)))
+                        return
+
+
+def _self_attributes(node: cst.CSTNode, self_name: str | None) -> list[cst.Attribute]:
+    found: list[cst.Attribute] = []
+
+    class _Finder(cst.CSTVisitor):
+        def visit_Attribute(self, attr: cst.Attribute) -> None:
+            if isinstance(attr.value, cst.Name) and attr.value.value == self_name:
+                found.append(attr)
+
+    node.visit(_Finder())
+    return found
+
+
+def index_module(module: cst.Module) -> ModuleIndex:
+    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    index = ModuleIndex(module, Scope("module", None, "<module>", node=module), dict(positions))
+    wrapper.visit(_Collector(index))
+    return index

@@ -1,0 +1,354 @@
+"""Resolve expressions to values (with provenance) and callees to qualified names.
+
+Only what the source determines is resolved: literals, arithmetic on known numbers, names
+bound once (or always to the same value), parameter defaults, `self.x` set in the class,
+and dicts for `**` expansion. Everything else is `Unknown` with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import operator
+from dataclasses import dataclass
+from typing import Callable, Mapping, Union
+
+import libcst as cst
+
+from lnlint.python.scopes import Binding, ClassInfo, ModuleIndex, Scope
+from lnlint.spec import Resolved, Unknown, Value
+
+_MAX_DEPTH = 40
+_BUILTINS = frozenset(vars(builtins))
+
+_ARITHMETIC: dict[type, Callable[[object, object], object]] = {
+    cst.Add: operator.add,
+    cst.Subtract: operator.sub,
+    cst.Multiply: operator.mul,
+    cst.Divide: operator.truediv,
+    cst.FloorDivide: operator.floordiv,
+    cst.Modulo: operator.mod,
+    cst.Power: operator.pow,
+}
+
+# A callee is an imported dotted name ("torch.nn.LayerNorm") or a class defined in the file.
+Callee = Union[str, ClassInfo, None]
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """Call arguments after `*`/`**` expansion; `rest` is set when an expansion is unresolved."""
+
+    positional: list[Resolved]
+    keywords: dict[str, Resolved]
+    rest: Unknown | None
+
+
+class Resolver:
+    """Resolves expressions of one module. `env` binds the parameters of one function scope to
+    the arguments of a call (used to follow a subclass call into its super().__init__)."""
+
+    def __init__(self, index: ModuleIndex, env: tuple[Scope, Mapping[str, Resolved]] | None = None):
+        self.index = index
+        self.env = env
+        self._depth = 0
+
+    def with_env(self, scope: Scope, params: Mapping[str, Resolved]) -> "Resolver":
+        return Resolver(self.index, (scope, params))
+
+    def code(self, node: cst.CSTNode, limit: int = 60) -> str:
+        text = " ".join(self.index.module.code_for_node(node).split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.index.positions[node].start.line
+
+    # --- names -----------------------------------------------------------------------------
+    def lookup(self, name: str, scope: Scope) -> list[Binding] | None:
+        """The bindings `name` refers to from `scope`, following Python's scoping rules."""
+        current: Scope | None = scope
+        first = True
+        while current is not None:
+            if (first or current.kind != "class") and name in current.bindings:
+                return current.bindings[name]
+            first = False
+            current = current.parent
+        return None
+
+    def _single(self, name: str, bindings: list[Binding]) -> Binding | Unknown:
+        if len(bindings) == 1:
+            return bindings[0]
+        if all(b.kind == "import" for b in bindings) and len({b.qualname for b in bindings}) == 1:
+            return bindings[0]
+        return Unknown(f"{name} is bound {len(bindings)} times")
+
+    # --- values ----------------------------------------------------------------------------
+    def value(self, node: cst.BaseExpression, scope: Scope) -> Resolved:
+        if self._depth > _MAX_DEPTH:
+            return Unknown(f"`{self.code(node)}` is nested too deeply to follow")
+        self._depth += 1
+        try:
+            return self._value(node, scope)
+        finally:
+            self._depth -= 1
+
+    def _value(self, node: cst.BaseExpression, scope: Scope) -> Resolved:
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return Value(ast.literal_eval(node.value), "literal")
+        if isinstance(node, cst.SimpleString):
+            return Value(node.evaluated_value, "literal")
+        if isinstance(node, cst.Name):
+            return self._name_value(node.value, scope)
+        if isinstance(node, cst.UnaryOperation):
+            return self._unary(node, scope)
+        if isinstance(node, cst.BinaryOperation):
+            return self._binary(node, scope)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return self._sequence(node, scope)
+        if isinstance(node, cst.Attribute):
+            return self._attribute_value(node, scope)
+        return Unknown(f"`{self.code(node)}` is not a literal")
+
+    def _unary(self, node: cst.UnaryOperation, scope: Scope) -> Resolved:
+        inner = self.value(node.expression, scope)
+        if not isinstance(inner, Value):
+            return inner
+        v = inner.value
+        if isinstance(node.operator, cst.Not):
+            return Value(not v, inner.origin)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            if isinstance(node.operator, cst.Minus):
+                return Value(-v, inner.origin)
+            if isinstance(node.operator, cst.Plus):
+                return Value(v, inner.origin)
+        return Unknown(f"`{self.code(node)}` is not a number")
+
+    def _binary(self, node: cst.BinaryOperation, scope: Scope) -> Resolved:
+        op = _ARITHMETIC.get(type(node.operator))
+        if op is None:
+            return Unknown(f"`{self.code(node)}` is not arithmetic lnlint follows")
+        left, right = self.value(node.left, scope), self.value(node.right, scope)
+        for side in (left, right):
+            if isinstance(side, Unknown):
+                return side
+        a, b = left.value, right.value  # type: ignore[union-attr]
+        if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
+            return Unknown(f"`{self.code(node)}` is not arithmetic on numbers")
+        if op is operator.pow and (abs(b) > 64 or abs(a) > 2**64):  # type: ignore[arg-type]
+            return Unknown(f"`{self.code(node)}` is too large to evaluate")
+        try:
+            result = op(a, b)
+        except (ArithmeticError, ValueError):
+            return Unknown(f"`{self.code(node)}` cannot be evaluated")
+        sources = [o for o in _origins(left, right) if o != "literal"]
+        origin = f"`{self.code(node)}`" + (f" with {'; '.join(sources)}" if sources else "")
+        return Value(result, origin)
+
+    def _sequence(self, node: cst.List | cst.Tuple, scope: Scope) -> Resolved:
+        items = []
+        for element in node.elements:
+            if isinstance(element, cst.StarredElement):
+                return Unknown(f"`{self.code(node)}` has a starred element")
+            item = self.value(element.value, scope)
+            if isinstance(item, Unknown):
+                return item
+            items.append(item)
+        origins = [o for o in _origins(*items) if o != "literal"]
+        return Value(tuple(i.value for i in items), "; ".join(origins) or "literal")
+
+    def _name_value(self, name: str, scope: Scope) -> Resolved:
+        if name in ("True", "False", "None"):
+            return Value({"True": True, "False": False, "None": None}[name], "literal")
+        bindings = self.lookup(name, scope)
+        if bindings is None:
+            return Unknown(f"{name} is not defined in this file")
+        binding = self._single(name, bindings)
+        if isinstance(binding, Unknown):
+            return binding
+        if binding.kind == "param":
+            return self._param_value(name, binding, scope)
+        if binding.kind != "assign" or binding.node is None:
+            return Unknown(f"{name} at line {binding.line} is not a plain assignment")
+        inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        if isinstance(inner, Unknown):
+            return inner
+        word = "constant" if binding.scope.kind == "module" else "variable"
+        where = f"{word} {name} at line {binding.line}"
+        return Value(inner.value, where if inner.origin == "literal" else f"{where} = {inner.origin}")
+
+    def _param_value(self, name: str, binding: Binding, scope: Scope) -> Resolved:
+        owner = self._owner_of(name, scope)
+        if self.env is not None and owner is self.env[0]:
+            given = self.env[1].get(name)
+            if given is not None:
+                return given
+        if binding.star:
+            return Unknown(f"{name} collects the caller's arguments")
+        if binding.node is None:
+            return Unknown(f"{name} is a parameter with no default")
+        inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        if isinstance(inner, Unknown):
+            return inner
+        return Value(inner.value, f"default of parameter {name} at line {binding.line}")
+
+    def _owner_of(self, name: str, scope: Scope) -> Scope | None:
+        current: Scope | None = scope
+        while current is not None and name not in current.bindings:
+            current = current.parent
+        return current
+
+    def self_attribute(self, node: cst.Attribute, scope: Scope) -> Binding | Unknown | None:
+        """The one binding of `self.x` when `node` is `self.x` in a method; None otherwise."""
+        if not (isinstance(node.value, cst.Name) and scope.cls is not None):
+            return None
+        method = scope
+        while method.kind != "function" or method.self_name is None:
+            if method.parent is None or method.parent.kind == "class":
+                return None
+            method = method.parent
+        if node.value.value != method.self_name:
+            return None
+        attr = node.attr.value
+        bindings = method.cls.self_attrs.get(attr) if method.cls else None
+        if not bindings:
+            return Unknown(f"self.{attr} is not assigned in this class")
+        binding = self._single(f"self.{attr}", bindings)
+        if isinstance(binding, Binding) and (binding.kind != "assign" or binding.node is None):
+            return Unknown(f"self.{attr} at line {binding.line} is not a plain assignment")
+        return binding
+
+    def _attribute_value(self, node: cst.Attribute, scope: Scope) -> Resolved:
+        binding = self.self_attribute(node, scope)
+        if binding is None:
+            return Unknown(f"`{self.code(node)}` is not resolved")
+        if isinstance(binding, Unknown):
+            return binding
+        inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        if isinstance(inner, Unknown):
+            return inner
+        where = f"self.{node.attr.value} at line {binding.line}"
+        return Value(inner.value, where if inner.origin == "literal" else f"{where} = {inner.origin}")
+
+    # --- mappings for ** -------------------------------------------------------------------
+    def mapping(self, node: cst.BaseExpression, scope: Scope) -> dict[str, Resolved] | Unknown:
+        if self._depth > _MAX_DEPTH:
+            return Unknown(f"`{self.code(node)}` is nested too deeply to follow")
+        self._depth += 1
+        try:
+            return self._mapping(node, scope)
+        finally:
+            self._depth -= 1
+
+    def _mapping(self, node: cst.BaseExpression, scope: Scope) -> dict[str, Resolved] | Unknown:
+        if isinstance(node, cst.Dict):
+            result: dict[str, Resolved] = {}
+            for element in node.elements:
+                if isinstance(element, cst.StarredDictElement):
+                    inner = self.mapping(element.value, scope)
+                    if isinstance(inner, Unknown):
+                        return inner
+                    result.update(inner)
+                    continue
+                key = self.value(element.key, scope)
+                if not (isinstance(key, Value) and isinstance(key.value, str)):
+                    return Unknown(f"a key of `{self.code(node)}` is not a known string")
+                result[key.value] = self.value(element.value, scope)
+            return result
+        if isinstance(node, cst.Call) and self.callee(node.func, scope) == "builtins.dict":
+            args = self.arguments(node, scope)
+            if args.rest is not None:
+                return args.rest
+            if args.positional:
+                return Unknown(f"`{self.code(node)}` has positional arguments")
+            return args.keywords
+        if isinstance(node, cst.Name):
+            bindings = self.lookup(node.value, scope)
+            if bindings is None:
+                return Unknown(f"{node.value} is not defined in this file")
+            binding = self._single(node.value, bindings)
+            if isinstance(binding, Unknown):
+                return binding
+            if binding.kind == "param" and self.env is not None and self._owner_of(node.value, scope) is self.env[0]:
+                given = self.env[1].get(node.value)
+                if isinstance(given, Value) and isinstance(given.value, dict):
+                    return dict(given.value)
+            if binding.kind == "assign" and binding.node is not None:
+                return self.mapping(binding.node, binding.scope)  # type: ignore[arg-type]
+        return Unknown(f"`{self.code(node)}` is not a dict lnlint can follow")
+
+    def arguments(self, call: cst.Call, scope: Scope) -> Arguments:
+        positional: list[Resolved] = []
+        keywords: dict[str, Resolved] = {}
+        rest: Unknown | None = None
+        for arg in call.args:
+            if arg.star == "*":
+                items = self._starred(arg.value, scope)
+                if isinstance(items, Unknown):
+                    rest = items
+                else:
+                    positional.extend(items)
+            elif arg.star == "**":
+                mapping = self.mapping(arg.value, scope)
+                if isinstance(mapping, Unknown):
+                    rest = mapping
+                else:
+                    keywords.update(mapping)
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = self.value(arg.value, scope)
+            elif rest is None:
+                positional.append(self.value(arg.value, scope))
+        return Arguments(positional, keywords, rest)
+
+    def _starred(self, node: cst.BaseExpression, scope: Scope) -> list[Resolved] | Unknown:
+        if isinstance(node, (cst.List, cst.Tuple)) and not any(
+            isinstance(e, cst.StarredElement) for e in node.elements
+        ):
+            return [self.value(e.value, scope) for e in node.elements]
+        if isinstance(node, cst.Name) and self.env is not None:
+            bindings = self.lookup(node.value, scope)
+            if bindings and bindings[0].kind == "param" and self._owner_of(node.value, scope) is self.env[0]:
+                given = self.env[1].get(node.value)
+                if isinstance(given, Value) and isinstance(given.value, list):
+                    return list(given.value)
+        return Unknown(f"`*{self.code(node)}` is not resolved")
+
+    # --- callees ---------------------------------------------------------------------------
+    def callee(self, node: cst.BaseExpression, scope: Scope) -> Callee:
+        if self._depth > _MAX_DEPTH:
+            return None
+        self._depth += 1
+        try:
+            return self._callee(node, scope)
+        finally:
+            self._depth -= 1
+
+    def _callee(self, node: cst.BaseExpression, scope: Scope) -> Callee:
+        if isinstance(node, cst.Name):
+            bindings = self.lookup(node.value, scope)
+            if bindings is None:
+                for module in self.index.root.star_imports:
+                    if module in ("torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"):
+                        return f"{module}.{node.value}"
+                return f"builtins.{node.value}" if node.value in _BUILTINS else None
+            binding = self._single(node.value, bindings)
+            if isinstance(binding, Unknown):
+                return None
+            if binding.kind == "import":
+                return binding.qualname
+            if binding.kind == "class":
+                return next((c for c in self.index.classes if c.node is binding.node), None)
+            if binding.kind == "assign" and binding.node is not None:
+                return self.callee(binding.node, binding.scope)  # type: ignore[arg-type]
+            return None
+        if isinstance(node, cst.Attribute):
+            base = self.callee(node.value, scope)
+            if isinstance(base, str):
+                return f"{base}.{node.attr.value}"
+            binding = self.self_attribute(node, scope)
+            if isinstance(binding, Binding):
+                return self.callee(binding.node, binding.scope)  # type: ignore[arg-type]
+        return None
+
+
+def _origins(*values: Resolved) -> list[str]:
+    return [v.origin for v in values if isinstance(v, Value)]

@@ -1,0 +1,79 @@
+"""Terminal formats: `concise` (one line a finding), `full` (with source and provenance)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+from typing import Sequence
+
+import click
+
+from lnlint.findings import Finding
+from lnlint.spec import describe
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
+
+
+def _headline(finding: Finding, color: bool) -> str:
+    loc = finding.location
+    where = f"{loc.path}:{loc.line}:{loc.column}:"
+    code = finding.code
+    severity = f"[{finding.severity}]"
+    if color:
+        where = click.style(where, bold=True)
+        code = click.style(code, fg=_COLOURS.get(finding.severity), bold=True)
+    return f"{where} {code} {severity} {finding.message}"
+
+
+def concise(findings: Sequence[Finding], color: bool) -> str:
+    return "".join(_headline(f, color) + "\n" for f in findings)
+
+
+@lru_cache(maxsize=64)
+def _source_lines(path: str) -> tuple[str, ...]:
+    try:
+        text = open(path, "rb").read().decode("utf-8", "replace")
+    except OSError:
+        return ()
+    return tuple(text.removeprefix("\ufeff").splitlines())
+
+
+def _snippet(finding: Finding, color: bool) -> list[str]:
+    loc = finding.location
+    lines = _source_lines(loc.path)
+    if not 1 <= loc.line <= len(lines):
+        return []
+    line = lines[loc.line - 1]
+    gutter = " " * len(str(loc.line))
+    end = loc.end_column if loc.end_line == loc.line else len(line) + 1
+    prefix = "".join(c if c == "\t" else " " for c in line[: loc.column - 1])
+    carets = "^" * max(1, end - loc.column)
+    if color:
+        carets = click.style(carets, fg=_COLOURS.get(finding.severity), bold=True)
+    return [f"{gutter} |", f"{loc.line} | {line}", f"{gutter} | {prefix}{carets}"]
+
+
+def full(findings: Sequence[Finding], color: bool) -> str:
+    out: list[str] = []
+    for finding in findings:
+        out.append(_headline(finding, color))
+        out.extend(_snippet(finding, color))
+        gutter = " " * len(str(finding.location.line))
+        out.extend(f"{gutter} = {describe(name, value)}" for name, value in finding.values.items())
+        out.append("")
+    return "".join(line + "\n" for line in out)
+
+
+def statistics(findings: Sequence[Finding]) -> str:
+    counts = Counter((f.code, f.severity, f.name) for f in findings)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return "".join(f"{count:>5}\t{code}\t[{severity}] {name}\n" for (code, severity, name), count in rows)
+
+
+def summary(findings: Sequence[Finding], files: int) -> str:
+    if not findings:
+        return f"All checks passed! ({files} file{'s' if files != 1 else ''} checked)\n"
+    by_severity = Counter(f.severity for f in findings)
+    parts = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(by_severity.items()))
+    total = len(findings)
+    return f"Found {total} finding{'s' if total != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''} checked.\n"

@@ -1,0 +1,56 @@
+"""LN003 heads-not-divisible and LN004 tiny-head-dim: how d_model splits into heads."""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+from lnlint.rules.report import Report
+from lnlint.rules.values import as_int
+from lnlint.spec import LayerSpec, Spec
+
+_ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
+
+
+def _divisors(n: int) -> str:
+    found = [d for d in range(1, min(n, 64) + 1) if n % d == 0]
+    return ", ".join(map(str, found[-4:]))
+
+
+def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
+    if not isinstance(spec, LayerSpec) or spec.kind not in _ATTENTION_KINDS:
+        return
+    d_model, nhead = as_int(spec.arg("d_model")), as_int(spec.arg("nhead"))
+    if d_model is None or nhead is None or d_model < 1:
+        return
+    values = {"d_model": spec.arg("d_model"), "nhead": spec.arg("nhead")}
+    if nhead < 1:
+        yield Report(
+            "LN003",
+            f"nhead={nhead} is not a positive number of heads: torch fails when it builds "
+            f"MultiheadAttention. Use an nhead that divides d_model={d_model} ({_divisors(d_model)}).",
+            values,
+        )
+    elif d_model % nhead:
+        yield Report(
+            "LN003",
+            f"d_model={d_model} is not divisible by nhead={nhead}: torch raises "
+            f"`AssertionError: embed_dim must be divisible by num_heads` when it builds the layer. "
+            f"Use an nhead that divides d_model ({_divisors(d_model)}).",
+            values,
+        )
+    elif d_model // nhead < thresholds["min-head-dim"]:
+        head_dim = d_model // nhead
+        typo = " (d_model == nhead is a common typo)" if d_model == nhead else ""
+        if head_dim == 1:
+            effect = (
+                "each head's attention logits are rank 1, so every query attends to the largest "
+                "or the smallest key (2 distinct targets per head)"
+            )
+        else:
+            effect = f"each head's attention logits have rank {head_dim}, so it can tell few keys apart"
+        yield Report(
+            "LN004",
+            f"head_dim = d_model/nhead = {head_dim}{typo}: {effect}. "
+            f"Use fewer heads so that head_dim >= {thresholds['min-head-dim']}.",
+            values,
+        )

@@ -1,0 +1,73 @@
+"""LN001 degenerate-layernorm and LN002 narrow-layernorm: too few features to normalise.
+
+LayerNorm's output sums to zero and has a fixed norm, so over D features it keeps D-2
+degrees of freedom: D=1 is the constant β, D=2 one of two points (background.md §1).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Mapping
+
+from lnlint.rules.report import Report
+from lnlint.rules.values import norm_width, post_ln
+from lnlint.spec import LayerSpec, Spec
+
+
+def _image(width: int) -> str:
+    if width == 1:
+        return "the constant β (nothing of the input survives and no gradient flows through it)"
+    return "one of two points, ±(1, -1) before γ and β (one bit per token)"
+
+
+def _where(spec: LayerSpec, width: int) -> str:
+    """Where the collapse shows: the output, or the sublayer inputs."""
+    if spec.kind == "LayerNorm":
+        if spec.context.role:
+            return f"As the {spec.context.role}, it collapses the stack's output."
+        return "Whatever follows it sees only that."
+    if spec.kind == "Transformer":
+        return (
+            "nn.Transformer always ends its encoder and decoder with LayerNorm(d_model), so its "
+            "output collapses whatever norm_first says."
+        )
+    placement = post_ln(spec)
+    if placement is True:
+        return (
+            "This post-LN layer's output is that LayerNorm's output; norm_first=True does not fix "
+            "it, the sublayers would see the same points."
+        )
+    if placement is False:
+        return (
+            "In this pre-LN layer self-attention and feed-forward see only that (the residual hides "
+            "the collapse); norm_first=True does not fix it."
+        )
+    return "Every LayerNorm in the layer collapses this way, pre-LN or post-LN."
+
+
+def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
+    if not isinstance(spec, LayerSpec) or spec.kind in ("TransformerEncoder", "TransformerDecoder"):
+        return
+    width, source = norm_width(spec)
+    if width is None or width < 1:
+        return
+    name = "normalized_shape" if spec.kind == "LayerNorm" else "d_model"
+    values = {name: source}
+    if spec.kind != "LayerNorm":
+        values["norm_first"] = spec.arg("norm_first")
+    minimum = thresholds["min-width"]
+    features = "feature" if width == 1 else "features"
+    if width <= 2:
+        yield Report(
+            "LN001",
+            f"LayerNorm over {name}={width} {features} maps every token to {_image(width)}. "
+            f"{_where(spec, width)} Use a width of at least {minimum}.",
+            values,
+        )
+    elif width < minimum:
+        yield Report(
+            "LN002",
+            f"LayerNorm over {name}={width} features leaves {width - 2} of {width} degrees of "
+            f"freedom per token (its outputs lie on a {width - 2}-sphere). "
+            f"Use a width of at least {minimum}.",
+            values,
+        )

@@ -1,0 +1,104 @@
+"""Constructor signatures of the torch.nn classes lnlint reasons about, as data.
+
+Kept here so that positional binding and defaults work without importing torch; a test
+compares them with `inspect.signature` of the installed torch. Callable defaults (the
+`activation` function) are stored by their name, as a user would write the string.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from lnlint.spec import Resolved, Unknown, Value
+
+REQUIRED = object()
+
+_LAYER = (
+    ("d_model", REQUIRED),
+    ("nhead", REQUIRED),
+    ("dim_feedforward", 2048),
+    ("dropout", 0.1),
+    ("activation", "relu"),
+    ("layer_norm_eps", 1e-05),
+    ("batch_first", False),
+    ("norm_first", False),
+    ("bias", True),
+    ("device", None),
+    ("dtype", None),
+)
+
+SIGNATURES: Mapping[str, tuple[tuple[str, object], ...]] = {
+    "TransformerEncoderLayer": _LAYER,
+    "TransformerDecoderLayer": _LAYER,
+    "Transformer": (
+        ("d_model", 512),
+        ("nhead", 8),
+        ("num_encoder_layers", 6),
+        ("num_decoder_layers", 6),
+        ("dim_feedforward", 2048),
+        ("dropout", 0.1),
+        ("activation", "relu"),
+        ("custom_encoder", None),
+        ("custom_decoder", None),
+        ("layer_norm_eps", 1e-05),
+        ("batch_first", False),
+        ("norm_first", False),
+        ("bias", True),
+        ("device", None),
+        ("dtype", None),
+    ),
+    "TransformerEncoder": (
+        ("encoder_layer", REQUIRED),
+        ("num_layers", REQUIRED),
+        ("norm", None),
+        ("enable_nested_tensor", True),
+        ("mask_check", True),
+    ),
+    "TransformerDecoder": (
+        ("decoder_layer", REQUIRED),
+        ("num_layers", REQUIRED),
+        ("norm", None),
+    ),
+    "LayerNorm": (
+        ("normalized_shape", REQUIRED),
+        ("eps", 1e-05),
+        ("elementwise_affine", True),
+        ("bias", True),
+        ("device", None),
+        ("dtype", None),
+    ),
+}
+
+
+def bind_arguments(
+    kind: str,
+    positional: list[Resolved],
+    keywords: Mapping[str, Resolved],
+    rest: Unknown | None = None,
+    unbound: str = "torch default",
+) -> dict[str, Resolved]:
+    """Bind call arguments to `kind`'s torch signature, filling omitted ones with defaults.
+
+    `rest` is set when the call has `*args`/`**kwargs` that could not be resolved: any
+    parameter not given explicitly may then be set by them, so it is Unknown, never defaulted.
+    `unbound` names what an omitted parameter is: "torch default" for a call; for a
+    functools.partial the later caller decides, so it is passed as Unknown's reason instead.
+    """
+    params = SIGNATURES[kind]
+    bound: dict[str, Resolved] = {}
+    for (name, _), value in zip(params, positional):
+        bound[name] = value
+    for name, value in keywords.items():
+        bound.setdefault(name, value)
+    for name, default in params:
+        if name in bound:
+            continue
+        if rest is not None:
+            bound[name] = rest
+        elif unbound != "torch default":
+            bound[name] = Unknown(unbound)
+        elif default is REQUIRED:
+            bound[name] = Unknown(f"required argument {name} is missing")
+        else:
+            bound[name] = Value(default, "torch default")
+    return bound

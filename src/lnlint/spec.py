@@ -1,0 +1,118 @@
+"""The IR between frontends and rules: plain data about each construction found.
+
+A frontend (Python source or a config file) emits one spec per construction. Rules read only
+these objects; they never see source text, syntax trees or file formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Union
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value the source determines, and where it came from ("literal", "torch default", ...)."""
+
+    value: object
+    origin: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the source does not determine; `reason` says why. Rules that need it stay silent."""
+
+    reason: str
+
+
+Resolved = Union[Value, Unknown]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A span in a file; lines and columns are 1-based, the end column is exclusive."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Mitigations:
+    """Stabilisers for deep post-LN stacks found in the same file or config."""
+
+    admin: str | None = None
+    deepnorm: str | None = None
+    warmup: str | None = None
+
+    def any_rescaling(self) -> str | None:
+        return self.admin or self.deepnorm
+
+
+@dataclass(frozen=True)
+class Context:
+    """Facts around a construction that rules need.
+
+    `placement_overridden` is set when a subclass replaces forward/_sa_block/_ff_block, so the
+    pre/post placement of its norms is no longer torch's. `normalised_later` names the norm
+    applied to a stack's output after the stack (e.g. "self.ln_f at line 30").
+    `role` says what a construction is part of, e.g. "final norm of TransformerEncoder".
+    """
+
+    mitigations: Mitigations = field(default_factory=Mitigations)
+    placement_overridden: str | None = None
+    normalised_later: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One construction of a torch.nn class, its constructor arguments bound by name.
+
+    `args` holds every parameter of the torch signature: given ones with their provenance,
+    omitted ones as `Value(default, "torch default")`, unresolvable ones as `Unknown`.
+    """
+
+    kind: str
+    args: Mapping[str, Resolved]
+    location: Location
+    context: Context = field(default_factory=Context)
+
+    def arg(self, name: str) -> Resolved:
+        return self.args.get(name, Unknown(f"{self.kind} has no argument {name}"))
+
+
+@dataclass(frozen=True)
+class StackSpec:
+    """N copies of one layer applied in sequence: TransformerEncoder/Decoder, ModuleList, ...
+
+    `layer` is the LayerSpec of the repeated layer, or Unknown when it cannot be traced.
+    `final_norm` is Value(True/False) when known: whether a norm is applied to the output.
+    """
+
+    kind: str
+    layer: LayerSpec | Unknown
+    depth: Resolved
+    final_norm: Resolved
+    location: Location
+    context: Context = field(default_factory=Context)
+
+
+Spec = Union[LayerSpec, StackSpec]
+
+LAYER_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer")
+STACK_KINDS = ("TransformerEncoder", "TransformerDecoder")
+TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer", "LayerNorm")
+
+
+def known(resolved: Resolved | None) -> bool:
+    return isinstance(resolved, Value)
+
+
+def describe(name: str, resolved: Resolved) -> str:
+    """`d_model = 2 (literal)`, or `d_model unknown (reason)`: how messages cite a value."""
+    if isinstance(resolved, Value):
+        return f"{name} = {resolved.value!r} ({resolved.origin})"
+    return f"{name} unknown ({resolved.reason})"

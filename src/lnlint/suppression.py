@@ -1,0 +1,42 @@
+"""Inline suppression comments, the same in Python and YAML: `# noqa`, `# noqa: LN001`,
+`# lnlint: ignore[LN001,LN005]` on a finding's first or last line, `# lnlint: skip-file`."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from lnlint.findings import Finding
+
+_NOQA = re.compile(r"#\s*noqa(?P<colon>:\s*(?P<codes>[A-Z]+[0-9]*(?:[\s,]+[A-Z]+[0-9]*)*))?", re.I)
+_IGNORE = re.compile(r"#\s*lnlint:\s*ignore\[(?P<codes>[^\]]*)\]")
+_SKIP_FILE = re.compile(r"^[ \t]*#\s*lnlint:\s*skip-file\b", re.M)
+
+ALL = frozenset({"*"})
+
+
+def skips_file(text: str) -> bool:
+    return _SKIP_FILE.search(text) is not None
+
+
+def suppressed_codes(line: str) -> frozenset[str]:
+    """Codes (or prefixes) a line's comment suppresses; ALL for a bare `# noqa`."""
+    if "#" not in line:
+        return frozenset()
+    codes: set[str] = set()
+    for match in _NOQA.finditer(line):
+        if match.group("codes") is None:
+            return ALL
+        codes.update(re.split(r"[\s,]+", match.group("codes").strip().upper()))
+    for match in _IGNORE.finditer(line):
+        codes.update(c.strip().upper() for c in match.group("codes").split(",") if c.strip())
+    return frozenset(codes)
+
+
+def is_suppressed(finding: Finding, lines: Sequence[str]) -> bool:
+    for number in {finding.location.line, finding.location.end_line}:
+        if 1 <= number <= len(lines):
+            codes = suppressed_codes(lines[number - 1])
+            if codes is ALL or any(finding.code.startswith(c) for c in codes):
+                return True
+    return False
