@@ -85,3 +85,13 @@ def load_catalogue() -> dict[str, Rule]:
 
 def default_thresholds() -> dict[str, int]:
     return {key: value for rule in load_catalogue().values() for key, value in rule.thresholds.items()}
+
+
+def rule_table_markdown() -> str:
+    """The README's rule table."""
+    rows = ["| Code | Name | Severity | What it catches |", "|---|---|---|---|"]
+    for rule in load_catalogue().values():
+        settings = ", ".join(f"`{k}` = {v}" for k, v in rule.thresholds.items())
+        summary = rule.summary + (f" Settings: {settings}." if settings else "")
+        rows.append(f"| {rule.code} | {rule.name} | {rule.severity} | {summary} |")
+    return "\n".join(rows) + "\n"

@@ -119,11 +119,15 @@ def check(
 @main.command()
 @click.argument("code", required=False)
 @click.option("--all", "show_all", is_flag=True, help="List every rule.")
-def rule(code: str | None, show_all: bool) -> None:
+@click.option("--markdown", is_flag=True, help="With --all: the README's Markdown table.")
+def rule(code: str | None, show_all: bool, markdown: bool) -> None:
     """Explain rule CODE (e.g. LN001), or list them all with --all."""
-    from lnlint.catalogue import load_catalogue
+    from lnlint.catalogue import load_catalogue, rule_table_markdown
 
     catalogue = load_catalogue()
+    if markdown:
+        click.echo(rule_table_markdown(), nl=False)
+        return
     if show_all or code is None:
         for entry in catalogue.values():
             click.echo(f"{entry.code}  {entry.name:<28} {entry.severity:<8} {entry.summary}")

@@ -66,17 +66,17 @@ class Settings:
         except ValueError:
             return absolute.as_posix()
 
-    def excluded(self, path: str | Path) -> bool:
-        return any(matches(pattern, self.relative(path)) for pattern in self.exclude)
+    def excluded(self, path: str | Path, ancestors: bool = False) -> bool:
+        """Whether `exclude` matches `path` (or, with `ancestors`, any folder above it)."""
+        rel = PurePosixPath(self.relative(path))
+        candidates = [rel, *rel.parents[:-1]] if ancestors else [rel]
+        return any(matches(pattern, str(c)) for c in candidates for pattern in self.exclude)
 
 
 def matches(pattern: str, rel_path: str) -> bool:
-    """ruff-style glob: against the whole relative path, its last part, or a leading folder."""
+    """ruff-style glob: against the whole relative path or its last part."""
     pattern = pattern.rstrip("/")
-    if fnmatch.fnmatchcase(rel_path, pattern) or fnmatch.fnmatchcase(PurePosixPath(rel_path).name, pattern):
-        return True
-    parts = PurePosixPath(rel_path).parts
-    return any(fnmatch.fnmatchcase("/".join(parts[: i + 1]), pattern) for i in range(len(parts) - 1))
+    return fnmatch.fnmatchcase(rel_path, pattern) or fnmatch.fnmatchcase(PurePosixPath(rel_path).name, pattern)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -89,7 +89,7 @@ def find_pyproject(start: Path) -> Path | None:
                 text = candidate.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 continue
-            if re.search(r"^\s*\[tool\.lnlint[.\]]", text, re.M):
+            if re.search(r"^\s*\[\s*tool\s*\.\s*lnlint\b", text, re.M):
                 return candidate
     return None
 

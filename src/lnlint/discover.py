@@ -19,14 +19,9 @@ def discover(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
     linted whatever its name, unless it is excluded and `force_exclude` is set."""
     seen: set[Path] = set()
     for path in paths:
-        if path.is_dir():
-            if settings.force_exclude and settings.excluded(path):
-                continue
-            found: Iterable[Path] = _walk(path, settings)
-        else:
-            if settings.force_exclude and settings.excluded(path):
-                continue
-            found = [path]
+        if settings.force_exclude and settings.excluded(path, ancestors=True):
+            continue
+        found: Iterable[Path] = _walk(path, settings) if path.is_dir() else [path]
         for file in found:
             key = file.absolute()
             if key not in seen:

@@ -23,14 +23,12 @@ class RunResult:
 
 def lint_python(data: bytes, path: str, settings: Settings) -> list[Finding]:
     """Findings for one Python file, before suppression and selection."""
-    from lnlint.python import might_construct, python_specs
+    from lnlint.python import python_specs
 
     text = decode_python(data)
-    if not might_construct(data):
-        return []
     if skips_file(text):
         return []
-    return list(run_rules(python_specs(text, path), settings.thresholds))
+    return list(run_rules(python_specs(text, data, path), settings.thresholds))
 
 
 def lint_file(path: Path, settings: Settings) -> list[Finding]:

@@ -140,9 +140,21 @@ class Resolver:
             result = op(a, b)
         except (ArithmeticError, ValueError):
             return Unknown(f"`{self.code(node)}` cannot be evaluated")
-        sources = [o for o in _origins(left, right) if o != "literal"]
+        sources = self._operand_origins(node, scope)
         origin = f"`{self.code(node)}`" + (f" with {'; '.join(sources)}" if sources else "")
         return Value(result, origin)
+
+    def _operand_origins(self, node: cst.BaseExpression, scope: Scope) -> list[str]:
+        """Where the named operands of an arithmetic expression came from, left to right."""
+        if isinstance(node, cst.BinaryOperation):
+            return self._operand_origins(node.left, scope) + self._operand_origins(node.right, scope)
+        if isinstance(node, cst.UnaryOperation):
+            return self._operand_origins(node.expression, scope)
+        if isinstance(node, (cst.Name, cst.Attribute)):
+            value = self.value(node, scope)
+            if isinstance(value, Value) and value.origin != "literal":
+                return [value.origin]
+        return []
 
     def _sequence(self, node: cst.List | cst.Tuple, scope: Scope) -> Resolved:
         items = []
@@ -164,7 +176,7 @@ class Resolver:
             return Unknown(f"{name} is not defined in this file")
         binding = self._single(name, bindings)
         if isinstance(binding, Unknown):
-            return binding
+            return self._same_everywhere(name, bindings, binding)
         if binding.kind == "param":
             return self._param_value(name, binding, scope)
         if binding.kind != "assign" or binding.node is None:
@@ -175,6 +187,17 @@ class Resolver:
         word = "constant" if binding.scope.kind == "module" else "variable"
         where = f"{word} {name} at line {binding.line}"
         return Value(inner.value, where if inner.origin == "literal" else f"{where} = {inner.origin}")
+
+    def _same_everywhere(self, name: str, bindings: list[Binding], otherwise: Unknown) -> Resolved:
+        """A name assigned several times to the same value (e.g. in both branches of an if)."""
+        if not all(b.kind == "assign" and b.node is not None for b in bindings):
+            return otherwise
+        values = [self.value(b.node, b.scope) for b in bindings]  # type: ignore[arg-type]
+        first = values[0]
+        if isinstance(first, Value) and all(isinstance(v, Value) and v.value == first.value for v in values):
+            word = "constant" if bindings[0].scope.kind == "module" else "variable"
+            return Value(first.value, f"{word} {name} at line {bindings[0].line}")
+        return otherwise
 
     def _param_value(self, name: str, binding: Binding, scope: Scope) -> Resolved:
         owner = self._owner_of(name, scope)

@@ -11,9 +11,10 @@ from lnlint.spec import LayerSpec, Spec
 _ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
 
 
-def _divisors(n: int) -> str:
-    found = [d for d in range(1, min(n, 64) + 1) if n % d == 0]
-    return ", ".join(map(str, found[-4:]))
+def _nearest_divisors(n: int, near: int) -> str:
+    """The three divisors of n closest to the head count asked for."""
+    found = sorted((d for d in range(1, n + 1) if n % d == 0), key=lambda d: (abs(d - near), d))
+    return ", ".join(map(str, sorted(found[:3])))
 
 
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
@@ -27,7 +28,7 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
         yield Report(
             "LN003",
             f"nhead={nhead} is not a positive number of heads: torch fails when it builds "
-            f"MultiheadAttention. Use an nhead that divides d_model={d_model} ({_divisors(d_model)}).",
+            f"MultiheadAttention. Use an nhead that divides d_model={d_model} (e.g. {_nearest_divisors(d_model, 1)}).",
             values,
         )
     elif d_model % nhead:
@@ -35,7 +36,7 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
             "LN003",
             f"d_model={d_model} is not divisible by nhead={nhead}: torch raises "
             f"`AssertionError: embed_dim must be divisible by num_heads` when it builds the layer. "
-            f"Use an nhead that divides d_model ({_divisors(d_model)}).",
+            f"Use an nhead that divides d_model (e.g. {_nearest_divisors(d_model, nhead)}).",
             values,
         )
     elif d_model // nhead < thresholds["min-head-dim"]:

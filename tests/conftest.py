@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lnlint.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@dataclass
+class Run:
+    exit_code: int
+    output: str
+    stderr: str
+
+    def json(self) -> list[dict]:
+        return json.loads(self.output)
+
+    def codes(self) -> list[str]:
+        return [f["code"] for f in self.json()]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Write files into a fresh folder (the cwd) and run lnlint there in-process."""
+    monkeypatch.chdir(tmp_path)
+
+    class Project:
+        root = tmp_path
+
+        def write(self, name: str, text: str | bytes) -> Path:
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                path.write_bytes(text)
+            else:
+                path.write_text(textwrap.dedent(text), encoding="utf-8")
+            return path
+
+        def run(self, *args: str) -> Run:
+            result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+            return Run(result.exit_code, result.stdout, result.stderr)
+
+        def findings(self, source: str, *args: str, name: str = "model.py") -> list[dict]:
+            self.write(name, source)
+            run = self.run("--output-format", "json", "--isolated", *args, name)
+            assert run.exit_code in (0, 1), run.output + run.stderr
+            return run.json()
+
+        def codes(self, source: str, *args: str) -> list[str]:
+            return [f["code"] for f in self.findings(source, *args)]
+
+    return Project()

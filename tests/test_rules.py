@@ -1,0 +1,178 @@
+"""Rule decisions: thresholds, severities, mitigations, placement."""
+
+from __future__ import annotations
+
+import pytest
+
+HEAD = "import torch.nn as nn\n"
+
+
+def post_ln_stack(depth: int, extra: str = "") -> str:
+    return HEAD + extra + f"enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), {depth})\n"
+
+
+@pytest.mark.parametrize(
+    "depth,severity", [(11, None), (12, "warning"), (17, "warning"), (18, "error"), (50, "error")]
+)
+def test_deep_post_ln_severity_by_depth(project, depth, severity):
+    findings = project.findings(post_ln_stack(depth))
+    assert [f["severity"] for f in findings] == ([severity] if severity else [])
+
+
+MITIGATIONS = {
+    "hf scheduler": "from transformers import get_linear_schedule_with_warmup\ns = get_linear_schedule_with_warmup(opt, 4000, 10**5)\n",
+    "warmup keyword": "trainer = Trainer(warmup_steps=4000)\n",
+    "warmup assignment": "num_warmup_steps = 1000\n",
+    "warmup dict key": "cfg = {'warmup_ratio': 0.1}\n",
+    "LinearLR default": "from torch.optim.lr_scheduler import LinearLR\ns = LinearLR(opt, total_iters=100)\n",
+    "OneCycleLR": "import torch\ns = torch.optim.lr_scheduler.OneCycleLR(opt, 1e-3, total_steps=1000)\n",
+    "inverse_sqrt string": "args = Namespace(lr_scheduler='inverse_sqrt')\n",
+}
+
+
+@pytest.mark.parametrize("extra", MITIGATIONS.values(), ids=MITIGATIONS.keys())
+def test_warmup_silences_the_warning_and_downgrades_depth_errors(project, extra):
+    assert project.findings(post_ln_stack(12, extra)) == []
+    assert project.findings(post_ln_stack(24, extra)) == []
+    (finding,) = project.findings(post_ln_stack(50, extra))
+    assert finding["severity"] == "error" and "even with warmup" in finding["message"]
+
+
+NOT_WARMUP = {
+    "zero warmup": "trainer = Trainer(warmup_steps=0)\n",
+    "LinearLR that decays": "from torch.optim.lr_scheduler import LinearLR\ns = LinearLR(opt, start_factor=1.0, end_factor=0.1)\n",
+    "word in a comment": "# TODO: warmup_steps\n",
+}
+
+
+@pytest.mark.parametrize("extra", NOT_WARMUP.values(), ids=NOT_WARMUP.keys())
+def test_things_that_are_not_warmup(project, extra):
+    assert [f["severity"] for f in project.findings(post_ln_stack(12, extra))] == ["warning"]
+
+
+RESCALING = {
+    "admin_torch": "import admin_torch\nresidual = admin_torch.as_module(24)\n",
+    "from admin_torch import": "from admin_torch import as_parameter\nas_parameter(m, 'omega', 24)\n",
+    "deepnorm flag": "model = build(deepnorm=True)\n",
+    "residual scaling": "def res(x, f, alpha):\n    return x * alpha + f(x)\n",
+}
+
+
+@pytest.mark.parametrize("extra", RESCALING.values(), ids=RESCALING.keys())
+def test_admin_or_deepnorm_silences_every_depth(project, extra):
+    for depth in (12, 24, 60):
+        assert project.findings(post_ln_stack(depth, extra)) == [], depth
+
+
+def test_admin_imported_but_unused_is_not_a_mitigation(project):
+    assert [f["severity"] for f in project.findings(post_ln_stack(12, "import admin_torch\n"))] == ["warning"]
+
+
+def test_deepnorm_false_is_not_a_mitigation(project):
+    assert len(project.findings(post_ln_stack(12, "model = build(deepnorm=False)\n"))) == 1
+
+
+def test_pre_ln_and_unknown_placement_are_not_deep_post_ln(project):
+    pre = HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=True), 48, norm=nn.LayerNorm(512))\n"
+    unknown = HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=flag), 48)\n"
+    assert project.findings(pre) == []
+    assert project.findings(unknown) == []
+
+
+def test_thresholds_come_from_configuration(project):
+    project.write("pyproject.toml", "[tool.lnlint]\npost-ln-depth = 6\nmin-width = 16\nmin-head-dim = 4\n")
+    project.write("model.py", post_ln_stack(6) + "n = nn.LayerNorm(12)\nx = nn.TransformerEncoderLayer(64, 32)\n")
+    run = project.run("--output-format", "json", "model.py")
+    assert sorted(run.codes()) == ["LN002", "LN004", "LN005"]
+
+
+PRE_LN_LAYER = "nn.TransformerEncoderLayer(512, 8, norm_first=True)"
+
+
+def test_pre_ln_stack_without_final_norm(project):
+    findings = project.findings(HEAD + f"enc = nn.TransformerEncoder({PRE_LN_LAYER}, 6)\n")
+    assert [f["code"] for f in findings] == ["LN006"]
+    assert "enable_nested_tensor=False" in findings[0]["message"]
+
+
+FINAL_NORMS = {
+    "norm keyword": f"enc = nn.TransformerEncoder({PRE_LN_LAYER}, 6, norm=nn.LayerNorm(512))",
+    "norm positional": f"enc = nn.TransformerEncoder({PRE_LN_LAYER}, 6, nn.LayerNorm(512))",
+    "norm by name": f"ln = nn.LayerNorm(512)\nenc = nn.TransformerEncoder({PRE_LN_LAYER}, 6, norm=ln)",
+    "wrapping call in forward": (
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        f"        self.enc = nn.TransformerEncoder({PRE_LN_LAYER}, 6)\n"
+        "        self.ln_f = nn.LayerNorm(512)\n"
+        "    def forward(self, x):\n"
+        "        return self.ln_f(self.enc(x))"
+    ),
+    "later statement, ModuleList": (
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        f"        self.blocks = nn.ModuleList([{PRE_LN_LAYER} for _ in range(6)])\n"
+        "        self.out = nn.LayerNorm(512)\n"
+        "    def forward(self, x):\n"
+        "        for block in self.blocks:\n"
+        "            x = block(x)\n"
+        "        return self.out(x)"
+    ),
+}
+
+
+@pytest.mark.parametrize("body", FINAL_NORMS.values(), ids=FINAL_NORMS.keys())
+def test_final_norm_forms(project, body):
+    assert project.findings(HEAD + body + "\n") == []
+
+
+def test_norm_applied_before_the_stack_does_not_count(project):
+    body = (
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        f"        self.enc = nn.TransformerEncoder({PRE_LN_LAYER}, 6)\n"
+        "        self.norm = nn.LayerNorm(512)\n"
+        "    def forward(self, x):\n"
+        "        x = self.norm(x)\n"
+        "        return self.enc(x)\n"
+    )
+    assert [f["code"] for f in project.findings(HEAD + body)] == ["LN006"]
+
+
+def test_final_norm_too_narrow_names_its_role(project):
+    findings = project.findings(
+        HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, norm_first=True), 2, norm=nn.LayerNorm(2))\n"
+    )
+    assert [f["code"] for f in findings] == ["LN001"]
+    assert "final norm of the TransformerEncoder at line 2" in findings[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "call,code",
+    [
+        ("nn.TransformerEncoderLayer(100, 8)", "LN003"),
+        ("nn.TransformerDecoderLayer(512, 0)", "LN003"),
+        ("nn.Transformer(d_model=500, nhead=8)", "LN003"),
+        ("nn.TransformerEncoderLayer(64, 64)", "LN004"),
+        ("nn.TransformerEncoderLayer(64, 32)", None),
+        ("nn.LayerNorm((2, 4))", None),
+        ("nn.LayerNorm((1, 2))", "LN001"),
+        ("nn.LayerNorm([4])", "LN002"),
+    ],
+)
+def test_head_and_width_rules(project, call, code):
+    assert project.codes(HEAD + f"x = {call}\n") == ([code] if code else [])
+
+
+@pytest.mark.parametrize(
+    "layer,fragments",
+    [
+        ("nn.TransformerEncoderLayer(2, 1)", ["two points", "post-LN layer's output", "norm_first=True does not fix"]),
+        ("nn.TransformerEncoderLayer(2, 1, norm_first=True)", ["two points", "pre-LN layer", "norm_first=True does not fix"]),
+        ("nn.Transformer(2, 1)", ["two points", "whatever norm_first says"]),
+        ("nn.TransformerDecoderLayer(1, 1)", ["the constant β", "post-LN layer's output"]),
+    ],
+)
+def test_ln001_message_says_where_the_collapse_is(project, layer, fragments):
+    (finding,) = [f for f in project.findings(HEAD + f"x = {layer}\n") if f["code"] == "LN001"]
+    for fragment in fragments:
+        assert fragment in finding["message"]
