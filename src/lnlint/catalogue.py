@@ -2,7 +2,7 @@
 
 It is the single source for rule names, default severities, thresholds, documentation,
 SARIF rule metadata and the examples the test suite runs. The wheel ships it as
-`lnlint/catalogue/`; a source checkout (editable install, tests) reads `rules/` directly.
+`lnlint/rule_catalogue/`; a source checkout (editable install, tests) reads `rules/` directly.
 """
 
 from __future__ import annotations
@@ -12,11 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-import yaml
-
 from lnlint.findings import SEVERITIES
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -52,12 +48,14 @@ class Rule:
 
 
 def catalogue_dir() -> Path:
-    packaged = Path(__file__).parent / "catalogue"
+    packaged = Path(__file__).parent / "rule_catalogue"
     return packaged if packaged.is_dir() else Path(__file__).parents[2] / "rules"
 
 
 def _parse(path: Path) -> Rule:
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    import yaml  # only when a rule is needed: most runs of a pre-commit hook need none
+
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     explanation = data["explanation"]
     examples = data.get("examples") or {}
     rule = Rule(
@@ -83,6 +81,7 @@ def load_catalogue() -> dict[str, Rule]:
     return {rule.code: rule for rule in map(_parse, sorted(catalogue_dir().glob("LN*.yaml")))}
 
 
+@functools.lru_cache(maxsize=1)
 def default_thresholds() -> dict[str, int]:
     return {key: value for rule in load_catalogue().values() for key, value in rule.thresholds.items()}
 

@@ -37,9 +37,15 @@ class Settings:
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     include: tuple[str, ...] = DEFAULT_INCLUDE
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    thresholds: Mapping[str, int] = field(default_factory=default_thresholds)
+    threshold_overrides: Mapping[str, int] = field(default_factory=dict)
     force_exclude: bool = False
     source: Path | None = None  # the pyproject.toml the settings came from
+
+    @property
+    def thresholds(self) -> dict[str, int]:
+        """The catalogue's defaults with the configured values on top (read only when used:
+        a run where no construction is found never parses the catalogue)."""
+        return {**default_thresholds(), **self.threshold_overrides}
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         """ruff's rule: the most specific matching selector wins; ignore wins a tie."""
@@ -76,7 +82,10 @@ class Settings:
 def matches(pattern: str, rel_path: str) -> bool:
     """ruff-style glob: against the whole relative path or its last part."""
     pattern = pattern.rstrip("/")
-    return fnmatch.fnmatchcase(rel_path, pattern) or fnmatch.fnmatchcase(PurePosixPath(rel_path).name, pattern)
+    name = rel_path.rpartition("/")[2]
+    if not any(c in pattern for c in "*?["):  # most excludes are plain names: skip the regex
+        return pattern in (rel_path, name)
+    return fnmatch.fnmatchcase(rel_path, pattern) or fnmatch.fnmatchcase(name, pattern)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -114,7 +123,7 @@ def _patterns(key: str, value: object) -> tuple[str, ...]:
 
 def settings_from_table(table: Mapping[str, object], root: Path, source: Path | None = None) -> Settings:
     settings = Settings(root=root, source=source)
-    thresholds = dict(settings.thresholds)
+    thresholds: dict[str, int] = {}
     changes: dict[str, object] = {}
     for key, value in table.items():
         if key in ("select", "ignore"):
@@ -131,14 +140,14 @@ def settings_from_table(table: Mapping[str, object], root: Path, source: Path | 
             changes["per_file_ignores"] = tuple(
                 (pattern, _codes(f"per-file-ignores.{pattern!r}", codes)) for pattern, codes in value.items()
             )
-        elif key in thresholds:
+        elif key in default_thresholds():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{key} must be a positive integer, got {value!r}")
             thresholds[key] = value
         else:
-            known = ", ".join(sorted(["select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores", *thresholds]))
+            known = ", ".join(sorted(["select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores", *default_thresholds()]))
             raise ConfigError(f"unknown setting {key!r} in [tool.lnlint] (known: {known})")
-    return replace(settings, thresholds=thresholds, **changes)  # type: ignore[arg-type]
+    return replace(settings, threshold_overrides=thresholds, **changes)  # type: ignore[arg-type]
 
 
 def load_settings(config: Path | None, isolated: bool, start: Path) -> Settings:

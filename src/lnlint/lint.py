@@ -28,7 +28,8 @@ def lint_python(data: bytes, path: str, settings: Settings) -> list[Finding]:
     text = decode_python(data)
     if skips_file(text):
         return []
-    return list(run_rules(python_specs(text, data, path), settings.thresholds))
+    specs = python_specs(text, data, path)
+    return list(run_rules(specs, settings.thresholds)) if specs else []
 
 
 def lint_file(path: Path, settings: Settings) -> list[Finding]:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
-
-from lnlint.python.frontend import extract_specs
 from lnlint.source import SourceError
 from lnlint.spec import TORCH_KINDS, Spec
 
@@ -47,6 +44,11 @@ def python_specs(text: str, data: bytes, path: str) -> list[Spec]:
         raise SourceError(f"too deeply nested to parse ({type(error).__name__})") from None
     if tree is not None and not (any(m in data for m in _MARKERS) and _names_a_torch_class(tree)):
         return []
+    # Imported here: libcst costs ~0.2 s to import, and most files never need it.
+    import libcst as cst
+
+    from lnlint.python.frontend import extract_specs
+
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
