@@ -39,7 +39,6 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     threshold_overrides: Mapping[str, int] = field(default_factory=dict)
     force_exclude: bool = False
-    source: Path | None = None  # the pyproject.toml the settings came from
 
     @property
     def thresholds(self) -> dict[str, int]:
@@ -121,8 +120,8 @@ def _patterns(key: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def settings_from_table(table: Mapping[str, object], root: Path, source: Path | None = None) -> Settings:
-    settings = Settings(root=root, source=source)
+def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
+    settings = Settings(root=root)
     thresholds: dict[str, int] = {}
     changes: dict[str, object] = {}
     for key, value in table.items():
@@ -169,6 +168,6 @@ def load_settings(config: Path | None, isolated: bool, start: Path) -> Settings:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.lnlint] must be a table")
     try:
-        return settings_from_table(table, path.absolute().parent, path)
+        return settings_from_table(table, path.absolute().parent)
     except ConfigError as error:
         raise ConfigError(f"{path}: {error}") from None

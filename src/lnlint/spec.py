@@ -107,10 +107,6 @@ STACK_KINDS = ("TransformerEncoder", "TransformerDecoder")
 TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer", "LayerNorm")
 
 
-def known(resolved: Resolved | None) -> bool:
-    return isinstance(resolved, Value)
-
-
 def describe(name: str, resolved: Resolved) -> str:
     """`d_model = 2 (literal)`, or `d_model unknown (reason)`: how messages cite a value."""
     if isinstance(resolved, Value):

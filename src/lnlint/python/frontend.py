@@ -186,14 +186,7 @@ class _Extractor:
             if spec is not None:
                 return spec
             return Unknown(f"`{self.resolver.code(node)}` is not a torch layer lnlint knows")
-        binding: Binding | Unknown | None = None
-        if isinstance(node, cst.Name):
-            bindings = self.resolver.lookup(node.value, scope)
-            if bindings is None:
-                return Unknown(f"{node.value} is not defined in this file")
-            binding = self.resolver._single(node.value, bindings)
-        elif isinstance(node, cst.Attribute):
-            binding = self.resolver.self_attribute(node, scope)
+        binding = self.resolver.binding_of(node, scope)
         if isinstance(binding, Binding) and binding.kind == "assign" and binding.node is not None:
             return self.trace_layer(binding.node, binding.scope, depth + 1)  # type: ignore[arg-type]
         if isinstance(binding, Unknown):
@@ -221,12 +214,7 @@ class _Extractor:
         """The call a stack's `norm=` argument evaluates to, followed through one name."""
         if isinstance(node, cst.Call):
             return node
-        binding: Binding | Unknown | None = None
-        if isinstance(node, cst.Name):
-            bindings = self.resolver.lookup(node.value, scope)
-            binding = self.resolver._single(node.value, bindings) if bindings else None
-        elif isinstance(node, cst.Attribute):
-            binding = self.resolver.self_attribute(node, scope)
+        binding = self.resolver.binding_of(node, scope)
         if isinstance(binding, Binding) and isinstance(binding.node, cst.Call):
             return binding.node
         return None

@@ -33,7 +33,6 @@ class ClassInfo:
     name: str
     node: cst.ClassDef
     scope: "Scope"  # the scope the class statement is in
-    body: "Scope"  # the class body
     methods: dict[str, "Scope"] = field(default_factory=dict)
     # `self.x = value` in any method, keyed by attribute name.
     self_attrs: dict[str, list[Binding]] = field(default_factory=dict)
@@ -140,7 +139,7 @@ class _Collector(cst.CSTVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         outer = self.scope
         body = Scope("class", outer, node.name.value, node=node)
-        info = ClassInfo(node.name.value, node, outer, body)
+        info = ClassInfo(node.name.value, node, outer)
         body.cls = info
         outer.bind(node.name.value, Binding("class", self._line(node), outer, node))
         self.index.classes.append(info)

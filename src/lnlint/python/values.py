@@ -75,7 +75,7 @@ class Resolver:
             current = current.parent
         return None
 
-    def _single(self, name: str, bindings: list[Binding]) -> Binding | Unknown:
+    def single_binding(self, name: str, bindings: list[Binding]) -> Binding | Unknown:
         if len(bindings) == 1:
             return bindings[0]
         if all(b.kind == "import" for b in bindings) and len({b.qualname for b in bindings}) == 1:
@@ -174,7 +174,7 @@ class Resolver:
         bindings = self.lookup(name, scope)
         if bindings is None:
             return Unknown(f"{name} is not defined in this file")
-        binding = self._single(name, bindings)
+        binding = self.single_binding(name, bindings)
         if isinstance(binding, Unknown):
             return self._same_everywhere(name, bindings, binding)
         if binding.kind == "param":
@@ -235,10 +235,21 @@ class Resolver:
         bindings = method.cls.self_attrs.get(attr) if method.cls else None
         if not bindings:
             return Unknown(f"self.{attr} is not assigned in this class")
-        binding = self._single(f"self.{attr}", bindings)
+        binding = self.single_binding(f"self.{attr}", bindings)
         if isinstance(binding, Binding) and (binding.kind != "assign" or binding.node is None):
             return Unknown(f"self.{attr} at line {binding.line} is not a plain assignment")
         return binding
+
+    def binding_of(self, node: cst.BaseExpression, scope: Scope) -> Binding | Unknown | None:
+        """The one binding a name or `self.x` refers to; None for other expressions."""
+        if isinstance(node, cst.Name):
+            bindings = self.lookup(node.value, scope)
+            if bindings is None:
+                return Unknown(f"{node.value} is not defined in this file")
+            return self.single_binding(node.value, bindings)
+        if isinstance(node, cst.Attribute):
+            return self.self_attribute(node, scope)
+        return None
 
     def _attribute_value(self, node: cst.Attribute, scope: Scope) -> Resolved:
         binding = self.self_attribute(node, scope)
@@ -288,7 +299,7 @@ class Resolver:
             bindings = self.lookup(node.value, scope)
             if bindings is None:
                 return Unknown(f"{node.value} is not defined in this file")
-            binding = self._single(node.value, bindings)
+            binding = self.single_binding(node.value, bindings)
             if isinstance(binding, Unknown):
                 return binding
             if binding.kind == "param" and self.env is not None and self._owner_of(node.value, scope) is self.env[0]:
@@ -353,7 +364,7 @@ class Resolver:
                     if module in ("torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"):
                         return f"{module}.{node.value}"
                 return f"builtins.{node.value}" if node.value in _BUILTINS else None
-            binding = self._single(node.value, bindings)
+            binding = self.single_binding(node.value, bindings)
             if isinstance(binding, Unknown):
                 return None
             if binding.kind == "import":
