@@ -50,7 +50,7 @@ def _use_color() -> bool:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--output-format",
-    type=click.Choice(["concise", "full", "json"]),
+    type=click.Choice(["concise", "full", "json", "github", "sarif", "gitlab"]),
     default="concise",
     show_default=True,
     help="How findings are printed.",
@@ -63,6 +63,7 @@ def _use_color() -> bool:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--force-exclude", is_flag=True, help="Apply `exclude` to paths named on the command line too.")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -74,6 +75,7 @@ def check(
     config_file: Path | None,
     isolated: bool,
     force_exclude: bool,
+    output_file: Path | None,
 ) -> None:
     """Lint PATHS (default: the current folder) for broken normalisation set-ups."""
     from lnlint.config import ConfigError, load_settings, settings_from_table
@@ -101,14 +103,21 @@ def check(
         settings = replace(settings, force_exclude=True)
 
     result = lint_paths(discover(targets, settings), settings)
-    color = _use_color()
+    color = _use_color() and output_file is None
     if statistics:
         output = render_statistics(result.findings)
     else:
         output = FORMATS[output_format](result.findings, color)
         if output_format in TEXT_FORMATS and not quiet:
             output += summary(result.findings, result.files)
-    click.echo(output, nl=False, color=color)
+    if output_file is not None:
+        try:
+            output_file.write_text(output, encoding="utf-8")
+        except OSError as error:
+            click.echo(f"lnlint: error: cannot write {output_file}: {error.strerror}", err=True)
+            sys.exit(EXIT_ERROR)
+    else:
+        click.echo(output, nl=False, color=color)
     for message in result.internal_errors:
         click.echo(f"lnlint: error: {message}", err=True)
     if result.internal_errors:

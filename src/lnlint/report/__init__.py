@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from lnlint.findings import Finding
-from lnlint.report import json, text
+from lnlint.report import github, gitlab, json, sarif, text
 
 Renderer = Callable[[Sequence[Finding], bool], str]
 
@@ -13,5 +13,8 @@ FORMATS: dict[str, Renderer] = {
     "concise": text.concise,
     "full": text.full,
     "json": json.render,
+    "github": github.render,
+    "sarif": sarif.render,
+    "gitlab": gitlab.render,
 }
 TEXT_FORMATS = ("concise", "full")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from functools import lru_cache
 from typing import Sequence
 
 import click
 
 from lnlint.findings import Finding
+from lnlint.report.sources import SourceLines
 from lnlint.spec import describe
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -29,21 +29,11 @@ def concise(findings: Sequence[Finding], color: bool) -> str:
     return "".join(_headline(f, color) + "\n" for f in findings)
 
 
-@lru_cache(maxsize=64)
-def _source_lines(path: str) -> tuple[str, ...]:
-    try:
-        text = open(path, "rb").read().decode("utf-8", "replace")
-    except OSError:
-        return ()
-    return tuple(text.removeprefix("\ufeff").splitlines())
-
-
-def _snippet(finding: Finding, color: bool) -> list[str]:
+def _snippet(finding: Finding, sources: SourceLines, color: bool) -> list[str]:
     loc = finding.location
-    lines = _source_lines(loc.path)
-    if not 1 <= loc.line <= len(lines):
+    line = sources.line(loc.path, loc.line)
+    if line is None:
         return []
-    line = lines[loc.line - 1]
     gutter = " " * len(str(loc.line))
     end = loc.end_column if loc.end_line == loc.line else len(line) + 1
     prefix = "".join(c if c == "\t" else " " for c in line[: loc.column - 1])
@@ -55,9 +45,10 @@ def _snippet(finding: Finding, color: bool) -> list[str]:
 
 def full(findings: Sequence[Finding], color: bool) -> str:
     out: list[str] = []
+    sources = SourceLines()
     for finding in findings:
         out.append(_headline(finding, color))
-        out.extend(_snippet(finding, color))
+        out.extend(_snippet(finding, sources, color))
         gutter = " " * len(str(finding.location.line))
         out.extend(f"{gutter} = {describe(name, value)}" for name, value in finding.values.items())
         out.append("")

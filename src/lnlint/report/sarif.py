@@ -1,0 +1,93 @@
+"""`--output-format sarif`: SARIF 2.1.0 for GitHub code scanning, rules from the catalogue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+from lnlint import __version__
+from lnlint.catalogue import Rule, load_catalogue
+from lnlint.findings import Finding
+from lnlint.report.fingerprint import fingerprints
+from lnlint.report.json import value_object
+
+_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+_INFORMATION_URI = "https://pypi.org/project/lnlint/"
+
+
+def _rule(rule: Rule) -> dict[str, object]:
+    text = f"{rule.what.strip()}\n\n{rule.why.strip()}\n\n{rule.fix.strip()}"
+    markdown = (
+        f"## What it does\n{rule.what.strip()}\n\n## Why is this bad?\n{rule.why.strip()}\n\n"
+        f"## How to fix\n{rule.fix.strip()}\n"
+    )
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.what.strip()},
+        "help": {"text": text, "markdown": markdown},
+        "defaultConfiguration": {"level": _LEVELS[rule.severity]},
+        "properties": {"tags": ["transformer", "normalization", rule.name]},
+    }
+
+
+def _uri(path: str) -> str:
+    return Path(path).as_posix()
+
+
+def render(findings: Sequence[Finding], color: bool = False) -> str:
+    catalogue = load_catalogue()
+    codes = list(catalogue)
+    results = []
+    for finding, fingerprint in zip(findings, fingerprints(findings)):
+        loc = finding.location
+        properties: dict[str, object] = {
+            "values": {name: value_object(v) for name, v in finding.values.items()}
+        }
+        if finding.confirmation is not None:
+            properties["confirmation"] = dict(finding.confirmation)
+        results.append(
+            {
+                "ruleId": finding.code,
+                "ruleIndex": codes.index(finding.code),
+                "level": _LEVELS[finding.severity],
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": _uri(loc.path), "uriBaseId": "%SRCROOT%"},
+                            "region": {
+                                "startLine": loc.line,
+                                "startColumn": loc.column,
+                                "endLine": loc.end_line,
+                                "endColumn": loc.end_column,
+                            },
+                        }
+                    }
+                ],
+                "partialFingerprints": {"lnlint/v1": fingerprint},
+                "properties": properties,
+            }
+        )
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "lnlint",
+                        "version": __version__,
+                        "informationUri": _INFORMATION_URI,
+                        "rules": [_rule(catalogue[code]) for code in codes],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
