@@ -16,12 +16,16 @@ def _wanted(name: str, settings: Settings) -> bool:
 
 def discover(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
     """Files under `paths`, sorted within each folder. A file named on the command line is
-    linted whatever its name, unless it is excluded and `force_exclude` is set."""
+    linted when its name matches `include` (pre-commit passes every staged file of the hook's
+    types), unless it is excluded and `force_exclude` is set."""
     seen: set[Path] = set()
     for path in paths:
         if settings.force_exclude and settings.excluded(path, ancestors=True):
             continue
-        found: Iterable[Path] = _walk(path, settings) if path.is_dir() else [path]
+        if path.is_dir():
+            found: Iterable[Path] = _walk(path, settings)
+        else:
+            found = [path] if _wanted(path.name, settings) else []
         for file in found:
             key = file.absolute()
             if key not in seen:
