@@ -118,3 +118,33 @@ def test_output_file(project, fmt):
     assert run.exit_code == 1
     assert run.output == ""
     assert "LN001" in (project.root / "report.out").read_text(encoding="utf-8")
+
+
+def test_diff_base_lints_only_changed_and_untracked_files(project):
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], check=True, capture_output=True)
+
+    bad = "import torch.nn as nn\nn = nn.LayerNorm(2)\n"
+    git("init", "-q")
+    project.write("old.py", bad)
+    project.write("edited.py", bad)
+    git("add", ".")
+    git("commit", "-qm", "base")
+    project.write("edited.py", bad + "m = nn.LayerNorm(1)\n")
+    project.write("new.py", bad)
+    run = project.run("--isolated", "--output-format", "json", "--diff-base", "HEAD", ".")
+    assert sorted({f["filename"] for f in run.json()}) == ["edited.py", "new.py"]
+    assert len(project.run("--isolated", "--output-format", "json", ".").json()) == 4
+
+
+def test_diff_base_errors_are_clear(project):
+    project.write("m.py", "x = 1\n")
+    outside = project.run("--isolated", "--diff-base", "HEAD", ".")
+    assert outside.exit_code == 2 and "--diff-base HEAD" in outside.stderr and "git repository" in outside.stderr
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], check=True)
+    bad_ref = project.run("--isolated", "--diff-base", "no-such-ref", ".")
+    assert bad_ref.exit_code == 2 and "no-such-ref" in bad_ref.stderr

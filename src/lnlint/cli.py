@@ -63,6 +63,7 @@ def _use_color() -> bool:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--force-exclude", is_flag=True, help="Apply `exclude` to paths named on the command line too.")
+@click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
 def check(
     paths: tuple[Path, ...],
@@ -76,10 +77,11 @@ def check(
     isolated: bool,
     force_exclude: bool,
     output_file: Path | None,
+    diff_base: str | None,
 ) -> None:
     """Lint PATHS (default: the current folder) for broken normalisation set-ups."""
     from lnlint.config import ConfigError, load_settings, settings_from_table
-    from lnlint.discover import discover
+    from lnlint.discover import GitError, changed_files, discover
     from lnlint.lint import lint_paths
     from lnlint.report import FORMATS, TEXT_FORMATS
     from lnlint.report.text import statistics as render_statistics
@@ -102,7 +104,15 @@ def check(
     if force_exclude:
         settings = replace(settings, force_exclude=True)
 
-    result = lint_paths(discover(targets, settings), settings)
+    files = discover(targets, settings)
+    if diff_base is not None:
+        try:
+            changed = changed_files(diff_base, Path.cwd())
+        except GitError as error:
+            click.echo(f"lnlint: error: --diff-base {diff_base}: {error}", err=True)
+            sys.exit(EXIT_ERROR)
+        files = (f for f in files if f.resolve() in changed)
+    result = lint_paths(files, settings)
     color = _use_color() and output_file is None
     if statistics:
         output = render_statistics(result.findings)

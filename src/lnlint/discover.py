@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import subprocess
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -46,3 +47,26 @@ def _walk(top: Path, settings: Settings) -> Iterator[Path]:
             yield from _walk(path, settings)
         elif entry.is_file() and _wanted(entry.name, settings) and not settings.excluded(path):
             yield path
+
+
+class GitError(Exception):
+    """`--diff-base` could not ask git; the CLI exits 2 with this message."""
+
+
+def changed_files(base: str, cwd: Path) -> set[Path]:
+    """Files changed between `base` and the working tree, untracked ones included (resolved)."""
+
+    def git(*args: str) -> list[str]:
+        try:
+            done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+        except OSError as error:
+            raise GitError(f"cannot run git: {error.strerror}") from None
+        if done.returncode != 0:
+            raise GitError(done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git failed")
+        return [line for line in done.stdout.splitlines() if line]
+
+    top = Path(git("rev-parse", "--show-toplevel")[0])
+    names = git("diff", "--name-only", "--diff-filter=d", base, "--") + git(
+        "ls-files", "--others", "--exclude-standard", "--full-name"
+    )
+    return {(top / name).resolve() for name in names}
