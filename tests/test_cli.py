@@ -17,12 +17,13 @@ layer = nn.TransformerEncoderLayer(D, 1)
 deep = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 8), 12)
 """
 LN001_MESSAGE = (
-    "LayerNorm over d_model=2 features maps every token to one of two points, ±(1, -1) before γ and β "
+    "LayerNorm over 2 features (d_model = 2 from constant D at line 3) maps every token to one of two "
+    "points, ±(1, -1) before γ and β "
     "(one bit per token). This post-LN layer's output is that LayerNorm's output; norm_first=True does "
     "not fix it, the sublayers would see the same points. Use a width of at least 8."
 )
 LN005_MESSAGE = (
-    "Post-LN TransformerEncoderLayer stack of 12 layers with no learning-rate warmup, Admin or DeepNorm "
+    "Post-LN TransformerEncoderLayer stack of 12 layers (depth = 12) with no learning-rate warmup, Admin or DeepNorm "
     "found: post-LN amplifies parameter updates O(N) with depth and needs warmup to train (Xiong et al., "
     "2020). Add warmup, or use norm_first=True with a final norm, or Admin (admin_torch) / DeepNorm "
     "residual scaling."

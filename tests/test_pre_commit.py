@@ -46,5 +46,5 @@ def test_hook_fails_on_the_bad_file_and_passes_on_the_good(tmp_path):
     failed = run(sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "lnlint")
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "Failed" in failed.stdout
-    assert "bad.py:2:9: LN001 [error] LayerNorm over d_model=2 features" in failed.stdout
+    assert "bad.py:2:9: LN001 [error] LayerNorm over 2 features (d_model = 2)" in failed.stdout
     assert "good.py" not in failed.stdout.split("Failed", 1)[1]

@@ -26,7 +26,7 @@ def test_github_golden(project):
     lines = run.output.splitlines()
     assert len(lines) == 2
     assert lines[0].startswith(
-        "::error title=lnlint (LN001),file=pkg/m.py,line=3,col=5,endLine=3,endColumn=20::LN001 LayerNorm over normalized_shape=2"
+        "::error title=lnlint (LN001),file=pkg/m.py,line=3,col=5,endLine=3,endColumn=20::LN001 LayerNorm over 2 features (normalized_shape = 2)"
     )
     assert lines[1].startswith(
         "::warning title=lnlint (LN005),file=pkg/m.py,line=4,col=8,endLine=4,endColumn=68::LN005 Post-LN"
@@ -107,7 +107,7 @@ def test_gitlab_code_quality(project):
         ("LN001 degenerate-layernorm", "major", {"path": "pkg/m.py", "lines": {"begin": 3, "end": 3}}),
         ("LN005 deep-post-ln", "minor", {"path": "pkg/m.py", "lines": {"begin": 4, "end": 4}}),
     ]
-    assert report[0]["description"].startswith("LN001 LayerNorm over normalized_shape=2")
+    assert report[0]["description"].startswith("LN001 LayerNorm over 2 features (normalized_shape = 2)")
     assert len({r["fingerprint"] for r in report}) == 2
 
 

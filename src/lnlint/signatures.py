@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from lnlint.spec import Resolved, Unknown, Value
+from lnlint.spec import TORCH_KINDS, Resolved, Unknown, Value
 
 REQUIRED = object()
 
@@ -68,6 +68,21 @@ SIGNATURES: Mapping[str, tuple[tuple[str, object], ...]] = {
         ("dtype", None),
     ),
 }
+
+
+_TRANSFORMER_MODULES = frozenset({"torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"})
+_NORM_MODULES = _TRANSFORMER_MODULES | {"torch.nn.modules.normalization"}
+
+
+def torch_kind(qualname: object) -> str | None:
+    """`torch.nn.modules.transformer.TransformerEncoder` → "TransformerEncoder"; else None."""
+    if not isinstance(qualname, str):
+        return None
+    module, _, name = qualname.rpartition(".")
+    if name not in TORCH_KINDS:
+        return None
+    allowed = _NORM_MODULES if name == "LayerNorm" else _TRANSFORMER_MODULES
+    return name if module in allowed else None
 
 
 def bind_arguments(

@@ -59,12 +59,15 @@ class Context:
     pre/post placement of its norms is no longer torch's. `normalised_later` names the norm
     applied to a stack's output after the stack (e.g. "self.ln_f at line 30").
     `role` says what a construction is part of, e.g. "final norm of TransformerEncoder".
+    `norm_type` is the normalisation the layers use: torch's classes always use LayerNorm;
+    a config may describe an RMSNorm model, which the LayerNorm width rules do not cover.
     """
 
     mitigations: Mitigations = field(default_factory=Mitigations)
     placement_overridden: str | None = None
     normalised_later: str | None = None
     role: str | None = None
+    norm_type: str = "LayerNorm"
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ import libcst as cst
 
 from lnlint.python.scopes import Binding, ClassInfo, ModuleIndex, Scope, index_module
 from lnlint.python.values import Resolver
-from lnlint.signatures import bind_arguments
+from lnlint.signatures import bind_arguments, torch_kind
 from lnlint.spec import (
     LAYER_KINDS,
     STACK_KINDS,
-    TORCH_KINDS,
     Context,
     LayerSpec,
     Location,
@@ -28,21 +27,8 @@ from lnlint.vocabulary import (
     WARMUP_SCHEDULERS,
 )
 
-_TRANSFORMER_MODULES = frozenset({"torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"})
-_NORM_MODULES = _TRANSFORMER_MODULES | {"torch.nn.modules.normalization"}
 _OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
 _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
-
-
-def torch_kind(qualname: object) -> str | None:
-    """`torch.nn.modules.transformer.TransformerEncoder` → "TransformerEncoder"; else None."""
-    if not isinstance(qualname, str):
-        return None
-    module, _, name = qualname.rpartition(".")
-    if name not in TORCH_KINDS:
-        return None
-    allowed = _NORM_MODULES if name == "LayerNorm" else _TRANSFORMER_MODULES
-    return name if module in allowed else None
 
 
 class _Extractor:

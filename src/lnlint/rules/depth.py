@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from lnlint.rules.report import Report
-from lnlint.rules.values import as_int, post_ln
+from lnlint.rules.values import as_int, cite, post_ln
 from lnlint.spec import LayerSpec, Mitigations, Resolved, Spec, StackSpec, Value
 
 
@@ -27,11 +27,11 @@ def _stacks(spec: Spec) -> Iterator[tuple[str, LayerSpec, Resolved]]:
 
 
 def _deep_post_ln(
-    what: str, depth: int, mitigations: Mitigations, thresholds: Mapping[str, int]
+    what: str, depth: int, depth_value: Resolved, mitigations: Mitigations, thresholds: Mapping[str, int]
 ) -> tuple[str, str] | None:
     """(severity, message) for a post-LN stack of `depth` layers, or None when it is fine."""
     rescaled, warmup = mitigations.any_rescaling(), mitigations.warmup
-    cause = f"Post-LN {what} of {depth} layers"
+    cause = f"Post-LN {what} of {depth} layers ({cite('depth', depth_value)})"
     fix = "Use norm_first=True with a final norm, or Admin (admin_torch) / DeepNorm residual scaling"
     if depth >= thresholds["post-ln-max-depth"] and not rescaled:
         found = f" ({warmup} found)" if warmup else ""
@@ -62,7 +62,7 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
             continue
         values = {"depth": depth_value, "norm_first": layer.arg("norm_first")}
         if placement:
-            verdict = _deep_post_ln(what, depth, spec.context.mitigations, thresholds)
+            verdict = _deep_post_ln(what, depth, depth_value, spec.context.mitigations, thresholds)
             if verdict is not None:
                 severity, message = verdict
                 yield Report("LN005", message, values, severity)
@@ -85,7 +85,8 @@ def _missing_final_norm(spec: StackSpec, depth: int, values: dict[str, Resolved]
     )
     yield Report(
         "LN006",
-        f"Pre-LN {spec.layer.kind} stack of {depth} layers has no final norm: its output is the "  # type: ignore[union-attr]
+        f"Pre-LN {spec.layer.kind} stack of {depth} layers ({cite('depth', spec.depth)}) has no final "  # type: ignore[union-attr]
+        f"norm: its output is the "
         f"unnormalised residual stream, whose scale grows with depth (Xiong et al., 2020 end "
         f"pre-LN with a LayerNorm). To fix, {fix}.",
         {**values, "final_norm": spec.final_norm},

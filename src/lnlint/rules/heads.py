@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from lnlint.rules.report import Report
-from lnlint.rules.values import as_int
+from lnlint.rules.values import as_int, cite
 from lnlint.spec import LayerSpec, Spec
 
 _ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
@@ -27,21 +27,22 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
     if nhead < 1:
         yield Report(
             "LN003",
-            f"nhead={nhead} is not a positive number of heads: torch fails when it builds "
+            f"{cite('nhead', values['nhead'])} is not a positive number of heads: torch fails when it builds "
             f"MultiheadAttention. Use an nhead that divides d_model={d_model} (e.g. {_nearest_divisors(d_model, 1)}).",
             values,
         )
     elif d_model % nhead:
         yield Report(
             "LN003",
-            f"d_model={d_model} is not divisible by nhead={nhead}: torch raises "
+            f"d_model is not divisible by nhead ({cite('d_model', values['d_model'])}; "
+            f"{cite('nhead', values['nhead'])}): torch raises "
             f"`AssertionError: embed_dim must be divisible by num_heads` when it builds the layer. "
             f"Use an nhead that divides d_model (e.g. {_nearest_divisors(d_model, nhead)}).",
             values,
         )
     elif d_model // nhead < thresholds["min-head-dim"]:
         head_dim = d_model // nhead
-        typo = " (d_model == nhead is a common typo)" if d_model == nhead else ""
+        typo = "; d_model == nhead is a common typo" if d_model == nhead else ""
         if head_dim == 1:
             effect = (
                 "each head's attention logits are rank 1, so every query attends to the largest "
@@ -51,7 +52,8 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
             effect = f"each head's attention logits have rank {head_dim}, so it can tell few keys apart"
         yield Report(
             "LN004",
-            f"head_dim = d_model/nhead = {head_dim}{typo}: {effect}. "
+            f"head_dim = d_model/nhead = {head_dim} ({cite('d_model', values['d_model'])}; "
+            f"{cite('nhead', values['nhead'])}{typo}): {effect}. "
             f"Use fewer heads so that head_dim >= {thresholds['min-head-dim']}.",
             values,
         )

@@ -7,6 +7,19 @@ import math
 from lnlint.spec import LayerSpec, Resolved, Value
 
 
+_PLAIN_ORIGINS = ("literal", "torch default")
+
+
+def cite(name: str, resolved: Resolved) -> str:
+    """How a message names a value: `d_model = 2`, plus where it came from unless written
+    right there (`d_model = 2 from constant D at line 3`, `d_model = 2 from key d_model = ${size.d}`)."""
+    if not isinstance(resolved, Value):
+        return f"{name} unknown"
+    if resolved.origin in _PLAIN_ORIGINS:
+        return f"{name} = {resolved.value!r}"
+    return f"{name} = {resolved.value!r} from {resolved.origin}"
+
+
 def as_int(resolved: Resolved) -> int | None:
     """The integer a value holds (an integral float counts), else None."""
     if not isinstance(resolved, Value) or isinstance(resolved.value, bool):

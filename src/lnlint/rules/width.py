@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from lnlint.rules.report import Report
-from lnlint.rules.values import norm_width, post_ln
+from lnlint.rules.values import cite, norm_width, post_ln
 from lnlint.spec import LayerSpec, Spec
 
 
@@ -47,6 +47,8 @@ def _where(spec: LayerSpec, width: int) -> str:
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
     if not isinstance(spec, LayerSpec) or spec.kind in ("TransformerEncoder", "TransformerDecoder"):
         return
+    if spec.context.norm_type != "LayerNorm":
+        return
     width, source = norm_width(spec)
     if width is None or width < 1:
         return
@@ -59,14 +61,14 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
     if width <= 2:
         yield Report(
             "LN001",
-            f"LayerNorm over {name}={width} {features} maps every token to {_image(width)}. "
+            f"LayerNorm over {width} {features} ({cite(name, source)}) maps every token to {_image(width)}. "
             f"{_where(spec, width)} Use a width of at least {minimum}.",
             values,
         )
     elif width < minimum:
         yield Report(
             "LN002",
-            f"LayerNorm over {name}={width} features leaves {width - 2} of {width} degrees of "
+            f"LayerNorm over {width} features ({cite(name, source)}) leaves {width - 2} of {width} degrees of "
             f"freedom per token (its outputs lie on a {width - 2}-sphere). "
             f"Use a width of at least {minimum}.",
             values,
