@@ -64,6 +64,7 @@ def _use_color() -> bool:
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--force-exclude", is_flag=True, help="Apply `exclude` to paths named on the command line too.")
 @click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
+@click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
 def check(
     paths: tuple[Path, ...],
@@ -78,6 +79,7 @@ def check(
     force_exclude: bool,
     output_file: Path | None,
     diff_base: str | None,
+    verbose: bool,
 ) -> None:
     """Lint PATHS (default: the current folder) for broken normalisation set-ups."""
     from lnlint.config import ConfigError, load_settings, settings_from_table
@@ -128,6 +130,9 @@ def check(
             sys.exit(EXIT_ERROR)
     else:
         click.echo(output, nl=False, color=color)
+    if verbose:
+        for notice in result.notices:
+            click.echo(f"lnlint: {notice}", err=True)
     for message in result.internal_errors:
         click.echo(f"lnlint: error: {message}", err=True)
     if result.internal_errors:

@@ -21,7 +21,14 @@ DEFAULT_EXCLUDE = (
     "node_modules", "__pycache__", "__pypackages__", "build", "dist", "_build",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
 )
-DEFAULT_INCLUDE = ("*.py",)
+DEFAULT_INCLUDE = ("*.py", "*.yaml", "*.yml", "*.json")
+EXTRA_KEY_SETTINGS = {
+    "extra-width-keys": "width",
+    "extra-heads-keys": "heads",
+    "extra-depth-keys": "depth",
+    "extra-placement-keys": "placement",
+    "extra-warmup-keys": "warmup",
+}
 _SELECTOR = re.compile(r"^LN[0-9]{0,3}$")
 
 
@@ -38,6 +45,7 @@ class Settings:
     include: tuple[str, ...] = DEFAULT_INCLUDE
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     threshold_overrides: Mapping[str, int] = field(default_factory=dict)
+    extra_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     force_exclude: bool = False
 
     @property
@@ -131,6 +139,12 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
             changes["select"] = settings.select + _codes(key, value)
         elif key == "exclude":
             changes["exclude"] = _patterns(key, value)
+        elif key == "include":
+            changes["include"] = _patterns(key, value)
+        elif key in EXTRA_KEY_SETTINGS:
+            extra = dict(changes.get("extra_keys", {}))  # type: ignore[call-overload]
+            extra[EXTRA_KEY_SETTINGS[key]] = tuple(k.lower() for k in _patterns(key, value))
+            changes["extra_keys"] = extra
         elif key == "extend-exclude":
             changes["exclude"] = DEFAULT_EXCLUDE + _patterns(key, value)
         elif key == "per-file-ignores":
@@ -144,7 +158,10 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
                 raise ConfigError(f"{key} must be a positive integer, got {value!r}")
             thresholds[key] = value
         else:
-            known = ", ".join(sorted(["select", "extend-select", "ignore", "exclude", "extend-exclude", "per-file-ignores", *default_thresholds()]))
+            known = ", ".join(sorted([
+                "select", "extend-select", "ignore", "include", "exclude", "extend-exclude",
+                "per-file-ignores", *EXTRA_KEY_SETTINGS, *default_thresholds(),
+            ]))
             raise ConfigError(f"unknown setting {key!r} in [tool.lnlint] (known: {known})")
     return replace(settings, threshold_overrides=thresholds, **changes)  # type: ignore[arg-type]
 

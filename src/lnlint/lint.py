@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from lnlint.config import Settings
 from lnlint.findings import Finding
 from lnlint.rules import make_finding, run_rules
-from lnlint.source import SourceError, decode_python
+from lnlint.source import SourceError, decode_python, decode_text
 from lnlint.spec import Location
 from lnlint.suppression import is_suppressed, skips_file
+
+CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @dataclass
 class RunResult:
     findings: list[Finding] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
     files: int = 0
 
 
@@ -32,12 +36,50 @@ def lint_python(data: bytes, path: str, settings: Settings) -> list[Finding]:
     return list(run_rules(specs, settings.thresholds)) if specs else []
 
 
-def lint_file(path: Path, settings: Settings) -> list[Finding]:
+@lru_cache(maxsize=8)
+def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...]):
+    from lnlint.configs import Vocabulary
+
+    base = Vocabulary()
+    extra = dict(extra_keys)
+    return Vocabulary(
+        width=base.width + extra.get("width", ()),
+        heads=base.heads + extra.get("heads", ()),
+        depth=base.depth + extra.get("depth", ()),
+        placement=base.placement + extra.get("placement", ()),
+        warmup=base.warmup | frozenset(extra.get("warmup", ())),
+    )
+
+
+def lint_config(data: bytes, path: str, settings: Settings) -> list[Finding]:
+    """Findings for one YAML or JSON file, before suppression and selection."""
+    from lnlint.configs import config_file_specs
+
+    text = decode_text(data)
+    if skips_file(text):
+        return []
+    vocabulary = _vocabulary(tuple(sorted(settings.extra_keys.items())))
+    specs, cycles = config_file_specs(text, data, path, vocabulary, path.endswith(".json"))
+    findings = [_parse_error(path, cycle) for cycle in cycles]
+    if specs:
+        findings.extend(run_rules(specs, settings.thresholds))
+    return findings
+
+
+def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Finding]:
     display = str(path)
     data = b""
+    is_config = path.suffix.lower() in CONFIG_SUFFIXES
     try:
+        if is_config:
+            from lnlint.configs import MAX_BYTES
+
+            size = path.stat().st_size
+            if size > MAX_BYTES:
+                notices.append(f"{display}: skipped, {size / 2**20:.1f} MB is larger than a config file")
+                return []
         data = path.read_bytes()
-        findings = lint_python(data, display, settings)
+        findings = lint_config(data, display, settings) if is_config else lint_python(data, display, settings)
     except OSError as error:
         findings = [_parse_error(display, SourceError(f"cannot read: {error.strerror}"))]
     except SourceError as error:
@@ -59,8 +101,9 @@ def lint_paths(files: Iterable[Path], settings: Settings) -> RunResult:
     for path in files:
         result.files += 1
         try:
-            result.findings.extend(lint_file(path, settings))
+            result.findings.extend(lint_file(path, settings, result.notices))
         except Exception as error:  # a bug of ours must not end the run; it is reported
             result.internal_errors.append(f"{path}: internal error: {type(error).__name__}: {error}")
     result.findings.sort(key=Finding.sort_key)
     return result
+

@@ -52,3 +52,45 @@ FINAL_NORM_NAMES = frozenset(
         "layernorm",
     }
 )
+
+# Config keys, in order of preference within one section (vocabulary.md: prefer d_model-style
+# width keys over hidden_size, which some projects use for the feed-forward width).
+WIDTH_KEYS = (
+    "d_model", "dim_model", "model_dim", "embed_dim", "embedding_dim", "encoder_embed_dim",
+    "decoder_embed_dim", "n_embd", "n_embed", "n_emb", "embedding_size", "encoder_dim",
+    "emsize", "ninp", "output_size", "dim", "hidden_size", "hidden_dim",
+)
+HEADS_KEYS = (
+    "nhead", "num_heads", "n_head", "n_heads", "num_attention_heads", "attention_heads",
+    "encoder_attention_heads", "decoder_attention_heads", "heads", "attn_heads",
+)
+DEPTH_KEYS = (
+    "num_layers", "num_hidden_layers", "n_layer", "n_layers", "nlayers", "depth", "layers",
+    "num_blocks", "encoder_layers", "decoder_layers", "enc_layers", "dec_layers",
+)
+# True means pre-LN for every one of these.
+PLACEMENT_KEYS = (
+    "norm_first", "pre_norm", "prenorm", "pre_ln", "pre_lnorm", "normalize_before",
+    "encoder_normalize_before", "decoder_normalize_before", "layer_norm_first",
+    "do_layer_norm_before", "do_stable_layer_norm",
+)
+# Prefixes that split one flat section into an encoder and a decoder (fairseq, DETR).
+PART_PREFIXES = {"encoder_": "encoder", "enc_": "encoder", "decoder_": "decoder", "dec_": "decoder"}
+PART_KEYS = {"num_encoder_layers": ("encoder", "num_layers"), "num_decoder_layers": ("decoder", "num_layers")}
+
+# HuggingFace config.json `model_type` → placement (vocabulary.md).
+HF_POST_LN = frozenset({
+    "bert", "roberta", "xlm-roberta", "albert", "electra", "distilbert", "deberta", "deberta-v2",
+    "bart", "marian", "fsmt", "xlnet", "transfo-xl",
+})
+HF_PRE_LN = frozenset({
+    "gpt2", "gpt_neo", "gptj", "gpt_neox", "bloom", "mbart", "pegasus", "m2m_100", "whisper",
+    "vit", "clip", "clip_vision_model", "clip_text_model",
+})
+HF_PRE_RMSNORM = frozenset({"t5", "mt5", "llama", "mistral", "qwen2", "gemma"})
+# model_type → the key that overrides its default placement (true = pre-LN).
+HF_PLACEMENT_KEYS = {"opt": "do_layer_norm_before", "transfo-xl": "pre_lnorm", "wav2vec2": "do_stable_layer_norm", "hubert": "do_stable_layer_norm"}
+HF_DEFAULT_PRE = {"opt": True, "transfo-xl": False, "wav2vec2": False, "hubert": False}
+
+# Transformer-Clinic's Admin initialisation flag values.
+ADMIN_INIT_TYPES = frozenset({"adaptive", "adaptive-profiling"})

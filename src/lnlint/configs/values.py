@@ -1,0 +1,110 @@
+"""Config values with provenance: scalars, OmegaConf interpolation, HyperPyYAML `!ref`.
+
+Interpolations are followed, never evaluated: `${a.b}`, `${.x}`, `${..x}` and chains of them
+resolve; custom resolvers (`${eval:...}`, `${oc.env:...}`) and interpolation inside a longer
+string are Unknown. A cycle is Unknown and is recorded so the file reports it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from lnlint.configs.tree import child, scalar_value
+from lnlint.source import SourceError
+from lnlint.spec import Resolved, Unknown, Value
+
+_FULL = re.compile(r"\$\{([^${}]*)\}")
+_REF = re.compile(r"<([^<>]+)>")
+
+
+class ConfigResolver:
+    def __init__(self, roots: list[Node], parents: dict[int, Node | None]) -> None:
+        self.roots = roots
+        self.parents = parents
+        self.cycles: list[SourceError] = []
+        self._reported_cycles: set[int] = set()
+
+    def line(self, node: Node) -> int:
+        return node.start_mark.line + 1
+
+    def root_of(self, node: Node) -> Node:
+        current = node
+        while self.parents.get(id(current)) is not None:
+            current = self.parents[id(current)]  # type: ignore[assignment]
+        return current
+
+    def target(self, node: Node, container: Node | None, stack: tuple[int, ...] = ()) -> Node | Unknown:
+        """The node an interpolation (or `!ref`) in `node` points to, followed to the end."""
+        if id(node) in stack:
+            return self._cycle(node, stack)
+        if not isinstance(node, ScalarNode):
+            return node
+        reference = self._reference(node)
+        if reference is None:
+            return node
+        if isinstance(reference, Unknown):
+            return reference
+        path, relative_dots = reference
+        base: Node | None
+        if relative_dots:
+            base = container
+            for _ in range(relative_dots - 1):
+                base = self.parents.get(id(base)) if base is not None else None
+        else:
+            base = self.root_of(node)
+        for segment in path.split(".") if path else []:
+            base = child(base, segment) if base is not None else None
+        if base is None:
+            return Unknown(f"{node.value} points to no key")
+        return self.target(base, self.parents.get(id(base)), stack + (id(node),))
+
+    def _reference(self, node: ScalarNode) -> tuple[str, int] | Unknown | None:
+        text = node.value
+        if node.tag == "!ref":
+            match = _REF.fullmatch(text.strip())
+            if match is None:
+                return Unknown(f"!ref {text} is an expression lnlint does not evaluate")
+            return match.group(1), 0
+        if node.tag.startswith("!"):
+            return Unknown(f"tag {node.tag} is not evaluated")
+        if "${" not in text:
+            return None
+        match = _FULL.fullmatch(text.strip())
+        if match is None:
+            return Unknown(f"{text!r} interpolates into a string")
+        inner = match.group(1).strip()
+        if ":" in inner:
+            return Unknown(f"resolver ${{{inner.split(':')[0]}:...}} is not evaluated")
+        dots = len(inner) - len(inner.lstrip("."))
+        return inner[dots:], dots
+
+    def _cycle(self, node: Node, stack: tuple[int, ...]) -> Unknown:
+        if id(node) not in self._reported_cycles:
+            self._reported_cycles.add(id(node))
+            self.cycles.append(
+                SourceError(f"interpolation cycle through {getattr(node, 'value', '?')!r}", self.line(node), node.start_mark.column + 1)
+            )
+        return Unknown("interpolation cycle")
+
+    def value(self, key: str, node: Node, container: Node | None) -> Resolved:
+        """The value of `key: node` in `container`, with the key and its interpolation cited."""
+        target = self.target(node, container)
+        if isinstance(target, Unknown):
+            return target
+        if isinstance(target, ScalarNode):
+            value: object = scalar_value(target)
+            if target.tag.startswith("!"):
+                return Unknown(f"tag {target.tag} is not evaluated")
+        elif isinstance(target, SequenceNode) and all(isinstance(n, ScalarNode) for n in target.value):
+            value = tuple(scalar_value(n) for n in target.value)  # type: ignore[arg-type]
+        else:
+            return Unknown(f"{key} is not a plain value")
+        if target is node:
+            return Value(value, f"key {key} at line {self.line(node)}")
+        return Value(value, f"key {key} = {node.value} = {value!r} (line {self.line(target)})")  # type: ignore[attr-defined]
+
+    def mapping(self, node: Node, container: Node | None) -> MappingNode | None:
+        target = self.target(node, container)
+        return target if isinstance(target, MappingNode) else None

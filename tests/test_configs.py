@@ -1,0 +1,336 @@
+"""YAML and JSON configs: every shape, exact findings and positions, traps, safety."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+
+def findings(project, name: str, text: str, *args: str) -> list[tuple[str, int, int, str]]:
+    project.write(name, text)
+    run = project.run("--isolated", "--output-format", "json", *args, name)
+    assert run.exit_code in (0, 1), run.stderr
+    return [(f["code"], f["location"]["row"], f["location"]["column"], f["message"]) for f in run.json()]
+
+
+def codes_at(project, name, text, *args):
+    return [(code, row, col) for code, row, col, _ in findings(project, name, text, *args)]
+
+
+HYDRA = """\
+# conf/model/encoder.yaml (Hydra)
+size:
+  d_model: 2
+model:
+  encoder:
+    _target_: torch.nn.TransformerEncoder
+    num_layers: 24
+    encoder_layer:
+      _target_: torch.nn.TransformerEncoderLayer
+      d_model: ${size.d_model}
+      nhead: 1
+      dropout: 1e-1
+      batch_first: true
+    norm: null
+"""
+
+
+def test_hydra_nested_targets_and_interpolation(project):
+    result = findings(project, "encoder.yaml", HYDRA)
+    assert [(c, r, col) for c, r, col, _ in result] == [("LN005", 6, 5), ("LN001", 9, 7)]
+    assert "depth = 24 from key num_layers at line 7" in result[0][3]
+    assert "d_model = 2 from key d_model = ${size.d_model} = 2 (line 3)" in result[1][3]
+    assert "post-LN layer's output" in result[1][3]
+
+
+def test_hydra_pre_ln_stack_without_and_with_final_norm(project):
+    base = (
+        "encoder:\n"
+        "  _target_: torch.nn.modules.transformer.TransformerEncoder\n"
+        "  num_layers: 6\n"
+        "  encoder_layer:\n"
+        "    _target_: torch.nn.TransformerEncoderLayer\n"
+        "    d_model: 512\n"
+        "    nhead: 8\n"
+        "    norm_first: true\n"
+    )
+    assert codes_at(project, "a.yaml", base) == [("LN006", 2, 3)]
+    with_norm = base + "  norm:\n    _target_: torch.nn.LayerNorm\n    normalized_shape: 2\n"
+    result = findings(project, "b.yaml", with_norm)
+    assert [(c, r, col) for c, r, col, _ in result] == [("LN001", 10, 5)]
+    assert "final norm of the TransformerEncoder at line 2" in result[0][3]
+
+
+def test_hydra_positional_args_and_partial(project):
+    text = (
+        "layer:\n"
+        "  _target_: torch.nn.TransformerEncoderLayer\n"
+        "  _args_: [100, 8]\n"
+        "layer_factory:\n"
+        "  _target_: torch.nn.TransformerEncoderLayer\n"
+        "  _partial_: true\n"
+        "  d_model: 4\n"
+    )
+    result = findings(project, "p.yaml", text)
+    assert [(c, r) for c, r, _, _ in result] == [("LN003", 2), ("LN002", 5)]
+
+
+def test_relative_and_chained_interpolation(project):
+    text = (
+        "widths:\n"
+        "  base: 2\n"
+        "  model: ${.base}\n"
+        "encoder:\n"
+        "  hidden: ${widths.model}\n"
+        "  layer:\n"
+        "    _target_: torch.nn.TransformerEncoderLayer\n"
+        "    d_model: ${..hidden}\n"
+        "    nhead: 1\n"
+    )
+    result = findings(project, "r.yaml", text)
+    assert [(c, r) for c, r, _, _ in result] == [("LN001", 7)]
+    assert "d_model = ${..hidden} = 2 (line 2)" in result[0][3]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["${oc.env:D_MODEL}", "${eval:'2 * 1'}", "dim_${size}", "${missing.key}", "!ref <size> * 2"],
+)
+def test_values_interpolation_cannot_determine_stay_silent(project, value):
+    text = f"size: 2\nlayer:\n  _target_: torch.nn.TransformerEncoderLayer\n  d_model: {value}\n  nhead: 1\n"
+    assert findings(project, "u.yaml", text) == []
+
+
+def test_interpolation_cycle_is_reported_not_followed(project):
+    text = "model:\n  d_model: ${model.width}\n  width: ${model.d_model}\n  nhead: 2\n  num_layers: 4\n"
+    result = findings(project, "cycle.yaml", text)
+    assert [(c, r, col) for c, r, col, _ in result] == [("LN900", 2, 12)]
+    assert "interpolation cycle" in result[0][3]
+
+
+def test_lightning_cli_class_path(project):
+    text = (
+        "model:\n"
+        "  class_path: torch.nn.Transformer\n"
+        "  init_args:\n"
+        "    d_model: 512\n"
+        "    nhead: 8\n"
+        "    num_encoder_layers: 24\n"
+        "    num_decoder_layers: 6\n"
+    )
+    result = findings(project, "cli.yaml", text)
+    assert [(c, r, col) for c, r, col, _ in result] == [("LN005", 2, 3)]
+    assert "nn.Transformer encoder of 24 layers" in result[0][3]
+
+
+HYPERPYYAML = """\
+# speechbrain hyperparams.yaml
+d_model: 2
+num_layers: 12
+encoder_layer: !new:torch.nn.TransformerEncoderLayer
+    d_model: !ref <d_model>
+    nhead: 1
+    norm_first: True
+encoder: !new:torch.nn.TransformerEncoder
+    encoder_layer: !ref <encoder_layer>
+    num_layers: !ref <num_layers>
+    norm: !new:torch.nn.LayerNorm
+        normalized_shape: !ref <d_model>
+tokenizer: !new:sentencepiece.SentencePieceProcessor
+lr_annealing: !new:speechbrain.nnet.schedulers.NoamScheduler
+    lr_initial: 1.0
+    n_warmup_steps: 25000
+"""
+
+
+def test_hyperpyyaml_tags_load_and_resolve(project):
+    result = findings(project, "hparams.yaml", HYPERPYYAML)
+    assert [(c, r, col) for c, r, col, _ in result] == [("LN001", 4, 16), ("LN001", 11, 11)]
+    assert "pre-LN layer" in result[0][3]
+    assert "final norm of the TransformerEncoder at line 8" in result[1][3]
+
+
+FAIRSEQ = """\
+# fairseq transformer_wmt_en_de_big, 24 encoder layers
+model:
+  _name: transformer
+  encoder_embed_dim: 1024
+  encoder_attention_heads: 16
+  encoder_layers: 24
+  encoder_normalize_before: false
+  decoder_embed_dim: 1024
+  decoder_attention_heads: 12
+  decoder_layers: 6
+  dropout: 0.3
+"""
+
+
+def test_fairseq_flat_section_splits_encoder_and_decoder(project):
+    result = findings(project, "fairseq.yaml", FAIRSEQ)
+    assert [(c, r, col) for c, r, col, _ in result] == [("LN003", 3, 3), ("LN005", 3, 3)]
+    assert "nhead = 12 from key decoder_attention_heads at line 9" in result[0][3]
+    assert "depth = 24 from key encoder_layers at line 6" in result[1][3]
+
+
+def test_fairseq_warmup_in_the_same_file(project):
+    text = FAIRSEQ + "lr_scheduler:\n  _name: inverse_sqrt\n  warmup_updates: 4000\n"
+    assert [c for c, _, _, _ in findings(project, "fairseq.yaml", text)] == ["LN003"]
+
+
+ESPNET = """\
+encoder: transformer
+encoder_conf:
+    output_size: 4
+    attention_heads: 4
+    linear_units: 2048
+    num_blocks: 12
+    normalize_before: true
+"""
+
+
+def test_espnet_encoder_conf(project):
+    result = findings(project, "train.yaml", ESPNET)
+    assert [(c, r, col) for c, r, col, _ in result] == [("LN002", 3, 5), ("LN004", 3, 5)]
+
+
+HF_BERT_LARGE = """\
+{
+  "architectures": ["BertForMaskedLM"],
+  "attention_probs_dropout_prob": 0.1,
+  "hidden_size": 1024,
+  "intermediate_size": 4096,
+  "model_type": "bert",
+  "num_attention_heads": 16,
+  "num_hidden_layers": 24
+}
+"""
+
+
+def test_huggingface_post_ln_model(project):
+    project.write("config.json", HF_BERT_LARGE)
+    (finding,) = project.run("--isolated", "--output-format", "json", "config.json").json()
+    assert (finding["code"], finding["severity"], finding["location"]) == ("LN005", "error", {"row": 2, "column": 3})
+    assert finding["values"] == {
+        "depth": {"value": 24, "origin": "key num_hidden_layers at line 8"},
+        "norm_first": {"value": False, "origin": "model_type 'bert' is post-LN"},
+    }
+
+
+@pytest.mark.parametrize(
+    "model_type,extra,expected",
+    [
+        ("gpt2", '"n_embd": 768, "n_head": 12, "n_layer": 48', []),
+        ("opt", '"hidden_size": 1024, "num_attention_heads": 16, "num_hidden_layers": 24, "do_layer_norm_before": false', ["LN005"]),
+        ("opt", '"hidden_size": 1024, "num_attention_heads": 16, "num_hidden_layers": 24', []),
+        ("llama", '"hidden_size": 2, "num_attention_heads": 1, "num_hidden_layers": 2', []),
+        ("bart", '"d_model": 1000, "encoder_attention_heads": 16, "decoder_attention_heads": 16, "encoder_layers": 12, "decoder_layers": 12', ["LN003", "LN003", "LN005", "LN005"]),
+        ("mystery", '"hidden_size": 1024, "num_attention_heads": 16, "num_hidden_layers": 48', []),
+    ],
+)
+def test_huggingface_placement_from_model_type(project, model_type, extra, expected):
+    text = '{"model_type": "%s", %s}' % (model_type, extra)
+    assert sorted(c for c, _, _, _ in findings(project, "config.json", text)) == expected
+
+
+TRAPS = {
+    "plot.yaml": "plot:\n  d_model: 2\n  dpi: 300\n",
+    "lone_dim.yaml": "vae:\n  dim: 2\n  beta: 4\n",
+    "workflow.yml": "on: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        layers: [1, 2]\n",
+    "docker-compose.yml": "services:\n  web:\n    image: nginx\n    ports: ['80:80']\n",
+    "package.json": '{"name": "x", "version": "1.0.0", "dependencies": {"left-pad": "^1"}}',
+    "non_torch_target.yaml": "model:\n  _target_: my_project.models.Transformer\n  d_model: 2\n  n_heads: 2\n",
+    "helm_template.yaml": "metadata:\n  name: {{ .Values.name }}\n  labels: {{- include \"x\" . }}\n",
+    "paddle.yaml": "layer:\n  _target_: paddle.nn.TransformerEncoderLayer\n  d_model: 2\n  nhead: 2\n",
+}
+
+
+@pytest.mark.parametrize("name", TRAPS)
+def test_traps_stay_silent(project, name):
+    assert findings(project, name, TRAPS[name]) == []
+
+
+def test_invalid_yaml_and_json_are_ln900_and_the_run_goes_on(project):
+    project.write("bad.yaml", "model:\n  d_model: 2\n  nhead: [1, 2\n")
+    project.write("bad.json", '{\n  "model_type": "bert",\n  "hidden_size": 2,\n}\n')
+    project.write("ok.yaml", "d_model: 2\nnhead: 1\n")
+    run = project.run("--isolated", "--output-format", "json", ".")
+    result = [(f["filename"], f["code"], f["location"]["row"], f["location"]["column"]) for f in run.json()]
+    assert result == [("bad.json", "LN900", 4, 1), ("bad.yaml", "LN900", 4, 1), ("ok.yaml", "LN001", 1, 1)]
+
+
+def test_alias_bomb_finishes_fast(project):
+    levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for prev, name in zip("abcdefgh", "bcdefghi"):
+        levels.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    bomb = "\n".join(levels) + "\nmodel:\n  d_model: 2\n  nhead: 1\n  ref: *i\n"
+    start = time.perf_counter()
+    assert [c for c, _, _, _ in findings(project, "bomb.yaml", bomb)] == ["LN001"]
+    assert time.perf_counter() - start < 1.0
+
+
+def test_recursive_alias_does_not_loop(project):
+    text = "model: &m\n  d_model: 2\n  nhead: 1\n  self: *m\n"
+    assert [c for c, _, _, _ in findings(project, "rec.yaml", text)] == ["LN001"]
+
+
+def test_tab_indented_json_keeps_positions(project):
+    text = '{\n\t"model_type": "bert",\n\t"hidden_size": 2,\n\t"num_attention_heads": 1\n}\n'
+    assert codes_at(project, "config.json", text) == [("LN001", 2, 2)]
+
+
+def test_large_files_are_skipped_with_a_notice(project):
+    project.write("huge.json", '{"d_model": 2, "nhead": 1, "pad": "' + "x" * (5 * 1024 * 1024) + '"}')
+    run = project.run("--isolated", "--verbose", "huge.json")
+    assert run.exit_code == 0
+    assert "huge.json: skipped" in run.stderr
+
+
+def test_suppression_in_yaml(project):
+    text = (
+        "# lnlint settings for this file\n"
+        "layer:\n"
+        "  _target_: torch.nn.TransformerEncoderLayer  # lnlint: ignore[LN001]\n"
+        "  d_model: 2\n"
+        "  nhead: 1\n"
+        "other:\n"
+        "  d_model: 4  # noqa\n"
+        "  nhead: 2\n"
+    )
+    assert findings(project, "s.yaml", text) == []
+    assert findings(project, "skip.yaml", "# lnlint: skip-file\nd_model: 2\nnhead: 1\n") == []
+
+
+def test_per_file_ignores_cover_json(project):
+    project.write("pyproject.toml", '[tool.lnlint]\nper-file-ignores = { "*.json" = ["LN001"] }\n')
+    project.write("config.json", '{"model_type": "bert", "hidden_size": 2, "num_attention_heads": 1}')
+    assert project.run("--output-format", "json", "config.json").codes() == []
+
+
+def test_extra_keys_and_include_settings(project):
+    project.write(
+        "pyproject.toml",
+        '[tool.lnlint]\nextra-width-keys = ["trunk_width"]\nextra-warmup-keys = ["ramp_steps"]\ninclude = ["*.yaml"]\n',
+    )
+    project.write("a.yaml", "net:\n  trunk_width: 2\n  num_heads: 1\n")
+    project.write("b.yaml", "net:\n  d_model: 512\n  num_heads: 8\n  num_layers: 12\n  norm_first: false\nramp_steps: 100\n")
+    project.write("c.json", '{"d_model": 2, "nhead": 1}')
+    project.write("d.py", "import torch.nn as nn\nn = nn.LayerNorm(2)\n")
+    run = project.run("--output-format", "json", ".")
+    assert [(f["filename"], f["code"]) for f in run.json()] == [("a.yaml", "LN001")]
+
+
+def test_mixed_directory_one_sorted_list_in_every_format(project):
+    project.write("b_model.py", "import torch.nn as nn\nn = nn.LayerNorm(2)\n")
+    project.write("a_conf.yaml", "d_model: 2\nnhead: 1\n")
+    project.write("c_config.json", '{"d_model": 2, "nhead": 1}')
+    run = project.run("--isolated", "--output-format", "json", ".")
+    assert [f["filename"] for f in run.json()] == ["a_conf.yaml", "b_model.py", "c_config.json"]
+    for fmt in ("concise", "full", "github", "gitlab", "sarif"):
+        output = project.run("--isolated", "--output-format", fmt, ".").output
+        for name in ("a_conf.yaml", "b_model.py", "c_config.json"):
+            assert name in output, (fmt, name)
+    sarif = json.loads(project.run("--isolated", "--output-format", "sarif", ".").output)
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]]
+    assert uris == ["a_conf.yaml", "b_model.py", "c_config.json"]
