@@ -24,6 +24,8 @@ class _DefaultToCheck(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h", "--version")):
             args = ["check", *args]
+        # `--confirm` takes an optional value (`--confirm=train`); bare, it must not swallow a path.
+        args = ["--confirm=measure" if arg == "--confirm" else arg for arg in args]
         return super().parse_args(ctx, args)
 
 
@@ -66,6 +68,14 @@ def _use_color() -> bool:
 @click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
+@click.option(
+    "--confirm",
+    type=click.Choice(["measure", "train"]),
+    help="Build each finding with torch and measure it; --confirm=train adds a short training run.",
+)
+@click.option("--device", default="auto", show_default=True, help="auto|cpu|cuda|cuda:N|mps for --confirm.")
+@click.option("--confirm-max-params", type=click.IntRange(min=1), default=200_000_000, show_default=True, help="Above this, depth probes use a width-reduced proxy.")
+@click.option("--confirm-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="Seconds per finding before its probe is given up.")
 def check(
     paths: tuple[Path, ...],
     output_format: str,
@@ -80,6 +90,10 @@ def check(
     output_file: Path | None,
     diff_base: str | None,
     verbose: bool,
+    confirm: str | None,
+    device: str,
+    confirm_max_params: int,
+    confirm_timeout: float,
 ) -> None:
     """Lint PATHS (default: the current folder) for broken normalisation set-ups."""
     from lnlint.config import ConfigError, load_settings, settings_from_table
@@ -115,6 +129,15 @@ def check(
             sys.exit(EXIT_ERROR)
         files = (f for f in files if f.resolve() in changed)
     result = lint_paths(files, settings)
+    if confirm is not None:
+        from lnlint.confirm import ConfirmError, ConfirmSettings, confirm_findings
+
+        confirm_settings = ConfirmSettings(device, 0, confirm_max_params, confirm_timeout, confirm == "train")
+        try:
+            confirm_findings(result.findings, confirm_settings, _progress)
+        except ConfirmError as error:
+            click.echo(f"lnlint: error: {error}", err=True)
+            sys.exit(EXIT_ERROR)
     color = _use_color() and output_file is None
     if statistics:
         output = render_statistics(result.findings)
@@ -138,6 +161,37 @@ def check(
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _progress(findings: list):
+    """A progress bar on stderr for more than a few confirmations, on a terminal only."""
+    if len(findings) <= 3 or not sys.stderr.isatty():
+        return findings
+    return click.progressbar(findings, label="confirming", file=sys.stderr)
+
+
+@main.command()
+@click.option("--layer", type=click.Choice(["encoder", "decoder", "transformer", "layernorm"]), default="encoder", show_default=True)
+@click.option("--d-model", type=click.IntRange(min=1), required=True)
+@click.option("--nhead", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--dim-feedforward", type=click.IntRange(min=1), default=2048, show_default=True)
+@click.option("--norm-first", is_flag=True, help="Pre-LN layers.")
+@click.option("--num-layers", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--final-norm", is_flag=True, help="A LayerNorm after the stack.")
+@click.option("--lr", type=float, help="Learning rate for the first-step probe.")
+@click.option("--train", is_flag=True, help="Add the 200-step training run with and without warmup.")
+@click.option("--device", default="auto", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def probe(**options) -> None:
+    """Measure a configuration given on the command line, without any source."""
+    from lnlint.confirm import ConfirmError
+    from lnlint.confirm.probe_command import run_probe
+
+    try:
+        click.echo(run_probe(**options), nl=False)
+    except ConfirmError as error:
+        click.echo(f"lnlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
 
 
 @main.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from lnlint.spec import Location, Resolved
+from lnlint.spec import Location, Resolved, Spec
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -19,6 +19,7 @@ class Finding:
     location: Location
     values: Mapping[str, Resolved] = field(default_factory=dict)
     confirmation: Mapping[str, object] | None = None
+    spec: Spec | None = field(default=None, repr=False, compare=False)  # what --confirm builds
 
     def sort_key(self) -> tuple:
         return (self.location.path, self.location.line, self.location.column, self.code, self.message)

@@ -25,8 +25,16 @@ def _headline(finding: Finding, color: bool) -> str:
     return f"{where} {code} {severity} {finding.message}"
 
 
+def confirmation_line(finding: Finding) -> str:
+    """`    confirmed on cpu (torch 2.13.0, seed 0, 0.05 s): 100% of 512 output rows on 2 points`"""
+    c = finding.confirmation
+    if c is None:
+        return ""
+    return f"    {c['verdict']} on {c['device']} (torch {c['torch_version']}, seed {c['seed']}, {c['seconds']} s): {c['summary']}\n"
+
+
 def concise(findings: Sequence[Finding], color: bool) -> str:
-    return "".join(_headline(f, color) + "\n" for f in findings)
+    return "".join(_headline(f, color) + "\n" + confirmation_line(f) for f in findings)
 
 
 def _snippet(finding: Finding, sources: SourceLines, color: bool) -> list[str]:
@@ -48,6 +56,8 @@ def full(findings: Sequence[Finding], color: bool) -> str:
     sources = SourceLines()
     for finding in findings:
         out.append(_headline(finding, color))
+        if finding.confirmation is not None:
+            out.append(confirmation_line(finding).rstrip("\n"))
         out.extend(_snippet(finding, sources, color))
         gutter = " " * len(str(finding.location.line))
         out.extend(f"{gutter} = {describe(name, value)}" for name, value in finding.values.items())

@@ -20,14 +20,19 @@ CHECKS: tuple[Check, ...] = (width.check, heads.check, depth.check)
 
 
 def make_finding(
-    code: str, message: str, location: Location, values: Mapping[str, Resolved], severity: str | None = None
+    code: str,
+    message: str,
+    location: Location,
+    values: Mapping[str, Resolved],
+    severity: str | None = None,
+    spec: Spec | None = None,
 ) -> Finding:
     rule = load_catalogue()[code]
-    return Finding(code, rule.name, severity or rule.severity, message, location, dict(values))
+    return Finding(code, rule.name, severity or rule.severity, message, location, dict(values), spec=spec)
 
 
 def run_rules(specs: Iterable[Spec], thresholds: Mapping[str, int]) -> Iterator[Finding]:
     for spec in specs:
         for check in CHECKS:
             for report in check(spec, thresholds):
-                yield make_finding(report.code, report.message, spec.location, report.values, report.severity)
+                yield make_finding(report.code, report.message, spec.location, report.values, report.severity, spec)

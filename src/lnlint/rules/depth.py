@@ -15,15 +15,15 @@ from lnlint.rules.values import as_int, cite, post_ln
 from lnlint.spec import LayerSpec, Mitigations, Resolved, Spec, StackSpec, Value
 
 
-def _stacks(spec: Spec) -> Iterator[tuple[str, LayerSpec, Resolved]]:
-    """(description, layer, depth) for each stack a spec builds."""
+def _stacks(spec: Spec) -> Iterator[tuple[str, LayerSpec, Resolved, str | None]]:
+    """(description, layer, depth, part of an nn.Transformer) for each stack a spec builds."""
     if isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec):
-        yield f"{spec.layer.kind} stack", spec.layer, spec.depth
+        yield f"{spec.layer.kind} stack", spec.layer, spec.depth, None
     elif isinstance(spec, LayerSpec) and spec.kind == "Transformer":
         for part in ("encoder", "decoder"):
             custom = spec.arg(f"custom_{part}")
             if isinstance(custom, Value) and custom.value is None:
-                yield f"nn.Transformer {part}", spec, spec.arg(f"num_{part}_layers")
+                yield f"nn.Transformer {part}", spec, spec.arg(f"num_{part}_layers"), part
 
 
 def _deep_post_ln(
@@ -55,12 +55,14 @@ def _deep_post_ln(
 
 
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
-    for what, layer, depth_value in _stacks(spec):
+    for what, layer, depth_value, part in _stacks(spec):
         depth = as_int(depth_value)
         placement = post_ln(layer)
         if depth is None or placement is None:
             continue
         values = {"depth": depth_value, "norm_first": layer.arg("norm_first")}
+        if part is not None:
+            values["part"] = Value(part, "nn.Transformer")
         if placement:
             verdict = _deep_post_ln(what, depth, depth_value, spec.context.mitigations, thresholds)
             if verdict is not None:

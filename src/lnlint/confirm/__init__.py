@@ -1,0 +1,121 @@
+"""`--confirm`: build each finding's configuration with torch and attach a measured verdict.
+
+The only package that imports torch, and only when a confirmation is asked for."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Iterable
+
+from lnlint.findings import Finding
+
+TORCH_MISSING = "torch is not installed; pip install 'lnlint[confirm]'"
+
+
+class ConfirmError(Exception):
+    """A usage problem with --confirm (no torch, an unavailable device); exit 2."""
+
+
+@dataclass(frozen=True)
+class ConfirmSettings:
+    device: str = "auto"
+    seed: int = 0
+    max_params: int = 200_000_000
+    timeout: float = 30.0
+    train: bool = False
+    lr: float | None = None
+
+
+def import_torch():
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # CPU wheels without numpy warn at import; not our concern
+            warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
+            import torch
+    except ImportError:
+        raise ConfirmError(TORCH_MISSING) from None
+    return torch
+
+
+def select_device(name: str):
+    """auto: cuda, then mps, then cpu. A named device that is not there is an error."""
+    torch = import_torch()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        mps = getattr(torch.backends, "mps", None)
+        return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise ConfirmError(f"--device {name}: {error}") from None
+    if device.type == "cuda" and (not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()):
+        raise ConfirmError(f"--device {name}: no such CUDA device is available")
+    if device.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ConfirmError(f"--device {name}: MPS is not available")
+    return device
+
+
+def shape_for(finding: Finding):
+    """The shape to build for a finding (depth probes of nn.Transformer build its stack)."""
+    from lnlint.confirm.build import NotBuildable, Shape, shape_of
+
+    if finding.spec is None:
+        raise NotBuildable("the finding has no configuration")
+    shape = shape_of(finding.spec)
+    part = finding.values.get("part")
+    if shape.kind == "Transformer" and finding.code in ("LN005", "LN006") and part is not None:
+        depth = finding.values["depth"].value  # type: ignore[union-attr]
+        kind = "TransformerDecoderLayer" if part.value == "decoder" else "TransformerEncoderLayer"  # type: ignore[union-attr]
+        drop = ("num_encoder_layers", "num_decoder_layers")
+        kwargs = {k: v for k, v in shape.kwargs.items() if k not in drop}
+        return Shape(kind, kwargs, int(depth), final_norm=True)  # type: ignore[arg-type]
+    return shape
+
+
+def confirm_one(finding: Finding, settings: ConfirmSettings, device) -> dict[str, object]:
+    from lnlint.confirm.build import NotBuildable
+    from lnlint.confirm.probes import PROBES, Deadline, ProbeOptions, TimedOut
+
+    torch = import_torch()
+    start = time.perf_counter()
+    result: dict[str, object] = {
+        "verdict": "skipped", "device": str(device), "torch_version": torch.__version__,
+        "seed": settings.seed, "seconds": 0.0, "metrics": {}, "proxy": None, "summary": "",
+    }
+    try:
+        shape = shape_for(finding)
+        options = ProbeOptions(device, settings.seed, settings.max_params, settings.lr, settings.train)
+        try:
+            measured = PROBES[finding.code](shape, options, Deadline(settings.timeout))
+        except torch.cuda.OutOfMemoryError:
+            if device.type != "cuda":
+                raise
+            torch.cuda.empty_cache()
+            device = torch.device("cpu")
+            result["device"] = "cpu (after running out of CUDA memory)"
+            options = ProbeOptions(device, settings.seed, settings.max_params, settings.lr, settings.train)
+            measured = PROBES[finding.code](shape, options, Deadline(settings.timeout))
+        result.update(verdict=measured.verdict, metrics=measured.metrics, summary=measured.summary, proxy=measured.proxy)
+        if measured.proxy:
+            result["summary"] = f"{measured.summary} (width-reduced proxy: {measured.proxy})"
+    except NotBuildable as why:
+        result["summary"] = f"not built: {why}"
+    except TimedOut as error:
+        result.update(verdict="error", summary=f"error: {error}")
+    except Exception as error:  # a probe that breaks must not end the run
+        result.update(verdict="error", summary=f"error: {type(error).__name__}: {error}")
+    result["seconds"] = round(time.perf_counter() - start, 3)
+    return result
+
+
+def confirm_findings(findings: Iterable[Finding], settings: ConfirmSettings, progress=None) -> None:
+    """Attach a confirmation to every finding a probe exists for (LN001-LN006)."""
+    device = select_device(settings.device)  # first: without torch this is the error to give
+    from lnlint.confirm.probes import PROBES
+
+    todo = [f for f in findings if f.code in PROBES]
+    for finding in progress(todo) if progress is not None else todo:
+        finding.confirmation = confirm_one(finding, settings, device)

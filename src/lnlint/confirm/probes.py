@@ -1,0 +1,204 @@
+"""One probe per rule: build the finding's configuration, measure, decide a verdict."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+from torch import nn
+
+from lnlint.confirm import calibration as cal
+from lnlint.confirm import metrics
+from lnlint.confirm.build import Shape, build_layer, build_stack, proxy
+
+
+class TimedOut(Exception):
+    pass
+
+
+@dataclass
+class Deadline:
+    seconds: float
+    start: float = field(default_factory=time.perf_counter)
+
+    def check(self) -> None:
+        if time.perf_counter() - self.start > self.seconds:
+            raise TimedOut(f"timed out after {self.seconds:g} s")
+
+
+@dataclass
+class Measurement:
+    verdict: str  # confirmed | not-reproduced
+    metrics: dict[str, float]
+    summary: str
+    proxy: dict | None = None
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    device: torch.device
+    seed: int = cal.SEED
+    max_params: int = 200_000_000
+    lr: float | None = None
+    train: bool = False
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.3f}%"
+
+
+def _seeded(shape: Shape, seed: int, device: torch.device, depth: int | None = None) -> nn.Module:
+    torch.manual_seed(seed)
+    return build_stack(shape, depth).to(device).eval()
+
+
+def _first_layer(model: nn.Module) -> nn.Module:
+    if hasattr(model, "model"):  # nn.Transformer
+        return model.model.encoder.layers[0]
+    return model.layers[0] if hasattr(model, "layers") else model
+
+
+def _layernorm_measurements(shape: Shape, options: ProbeOptions, deadline: Deadline) -> tuple[dict, dict, str, str, bool]:
+    """Collapse statistics of the output and of the first LayerNorm's output (norm1), the
+    zero-gradient share; and which rows the rule is about (norm1 for a pre-LN layer)."""
+    d = shape.d_model
+    model = _seeded(Shape(shape.kind, shape.kwargs), options.seed, options.device)
+    x = metrics.random_input((cal.BATCH, cal.TOKENS, d), options.seed, options.device)
+    with torch.no_grad():
+        y = model(x)
+    deadline.check()
+    output = metrics.collapse(y.reshape(-1, d))
+    found = {f"output_{k}": v for k, v in output.items()}
+    found["token_cosine"] = metrics.token_cosine(y)
+    pre_ln = shape.kind in ("TransformerEncoderLayer", "TransformerDecoderLayer") and shape.kwargs.get("norm_first")
+    watched, sub = output, output
+    where = "output rows"
+    if shape.kind != "LayerNorm":
+        with torch.no_grad():
+            sublayer = _first_layer(model).norm1(x)
+        sub = metrics.collapse(sublayer.reshape(-1, d))
+        found.update({f"sublayer_input_{k}": v for k, v in sub.items()})
+        if pre_ln:
+            watched, where = sub, "sublayer inputs (norm1)"
+    deadline.check()
+    dead, non_finite = metrics.dead_gradients(model, x, options.seed)
+    found["zero_gradient_share"] = dead
+    found["non_finite_gradients"] = float(non_finite)
+    summary = (
+        f"{_percent(watched['top2_mass'])} of {int(watched['rows'])} {where} on 2 points "
+        f"({int(watched['distinct_rows'])} distinct); token |cos| {found['token_cosine']:.2f}; "
+        f"{_percent(dead)} of parameters receive zero gradient"
+    )
+    if pre_ln:
+        summary += f"; layer output top-2 mass {_percent(output['top2_mass'])} (the residual hides it)"
+    normalised = output if shape.kind == "LayerNorm" else sub
+    return found, watched, normalised, summary, non_finite
+
+
+def collapse(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measurement:
+    """LN001: the rows collapse onto one or two points, or the gradients die."""
+    found, watched, _, summary, non_finite = _layernorm_measurements(shape, options, deadline)
+    collapsed = (
+        watched["top2_mass"] >= cal.TOP2_COLLAPSED
+        or found["zero_gradient_share"] >= cal.DEAD_GRADIENTS
+        or non_finite
+    )
+    return Measurement("confirmed" if collapsed else "not-reproduced", found, summary)
+
+
+def narrow(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measurement:
+    """LN002: LayerNorm's rows keep d-2 degrees of freedom: centred rank <= d-1, equal norms."""
+    found, _, normalised, summary, _ = _layernorm_measurements(shape, options, deadline)
+    d = shape.d_model
+    on_sphere = normalised["rank"] <= d - 1 and normalised["row_norm_spread"] <= 0.01
+    summary += f"; LayerNorm rows have rank {int(normalised['rank'])} of {d}, row-norm spread {_percent(normalised['row_norm_spread'])}"
+    return Measurement("confirmed" if on_sphere else "not-reproduced", found, summary)
+
+
+def construction(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measurement:
+    """LN003: torch's constructor itself."""
+    try:
+        build_stack(Shape(shape.kind, shape.kwargs), 1)
+    except (AssertionError, ZeroDivisionError, ValueError, RuntimeError) as error:
+        text = f"{type(error).__name__}: {error}"
+        return Measurement("confirmed", {"raised": 1.0}, f"torch raised {text}")
+    return Measurement("not-reproduced", {"raised": 0.0}, "torch built the layer")
+
+
+def heads(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measurement:
+    """LN004: how many distinct keys each head can single out."""
+    model = _seeded(Shape(shape.kind, shape.kwargs), options.seed, options.device)
+    layer = _first_layer(model)
+    x = metrics.random_input((cal.DEPTH_BATCH, 32, shape.d_model), options.seed, options.device)
+    with torch.no_grad():
+        source = layer.norm1(x) if shape.kwargs.get("norm_first") else x
+    distinct = metrics.distinct_attention_targets(layer.self_attn, source)
+    verdict = "confirmed" if distinct <= cal.DISTINCT_TARGETS else "not-reproduced"
+    return Measurement(verdict, {"distinct_targets_per_head": distinct}, f"{distinct:.1f} distinct attention targets per head on 32 tokens")
+
+
+def _depth_shape(shape: Shape, options: ProbeOptions) -> tuple[Shape, dict | None]:
+    if shape.parameter_count() <= options.max_params:
+        return shape, None
+    small = proxy(shape)
+    return small, {"d_model": small.d_model, "nhead": small.kwargs.get("nhead"), "dim_feedforward": small.kwargs.get("dim_feedforward")}
+
+
+def _make(shape: Shape, options: ProbeOptions) -> Callable[[int], nn.Module]:
+    return lambda depth: _seeded(shape, options.seed, options.device, depth)
+
+
+def depth(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measurement:
+    """LN005: token uniformity at init, Liu's amplification, first step, optional training."""
+    shape, reduced = _depth_shape(shape, options)
+    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
+    make = _make(shape, options)
+    with torch.no_grad():
+        cosine = metrics.token_cosine(make(shape.depth)(x))
+    deadline.check()
+    found = {"token_cosine": cosine, **metrics.amplification(make, shape.depth, x, options.seed)}
+    deadline.check()
+    summary = f"token |cos| at init {cosine:.2f}; amplification (c_N/c_1)^2/N {found['amplification']:.2f}"
+    confirmed = cosine >= cal.COSINE_DEEP or found["amplification"] >= cal.AMPLIFICATION_LINEAR
+    if options.lr is not None:
+        step = metrics.first_step_change(make(shape.depth), x, options.lr, options.seed)
+        found["first_step_change"] = step
+        summary += f"; first step at lr {options.lr:g} changes the output by {step:.2f}"
+        confirmed = confirmed or step >= cal.FIRST_STEP_SCRAMBLES
+    if options.train:
+        train_shape = proxy(Shape(shape.kind, dict(shape.kwargs), shape.depth, shape.final_norm)) if shape.d_model > 32 else shape
+        lr = options.lr or 3e-3
+        stuck = cal.STUCK_LOSS * math.log(10)
+        for warmup in (0, 50):
+            found[f"train_loss_warmup_{warmup}"] = metrics.train_reversal(
+                lambda: build_stack(train_shape), train_shape.d_model, lr, warmup, options.seed, options.device
+            )
+            deadline.check()
+        summary += (
+            f"; sequence reversal after 200 steps: loss {found['train_loss_warmup_0']:.2f} without warmup, "
+            f"{found['train_loss_warmup_50']:.2f} with 50 warmup steps (stuck above {stuck:.2f})"
+        )
+        confirmed = found["train_loss_warmup_0"] > stuck
+    return Measurement("confirmed" if confirmed else "not-reproduced", found, summary, reduced)
+
+
+def final_norm(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measurement:
+    """LN006: how the output scale grows through a stack with no final norm."""
+    shape, reduced = _depth_shape(shape, options)
+    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
+    growth = metrics.rms_growth(_make(shape, options)(shape.depth), x)
+    verdict = "confirmed" if growth >= cal.RMS_GROWTH else "not-reproduced"
+    return Measurement(verdict, {"rms_growth": growth}, f"output RMS is {growth:.2f}x the input's after {shape.depth} layers", reduced)
+
+
+PROBES: dict[str, Callable[[Shape, ProbeOptions, Deadline], Measurement]] = {
+    "LN001": collapse,
+    "LN002": narrow,
+    "LN003": construction,
+    "LN004": heads,
+    "LN005": depth,
+    "LN006": final_norm,
+}

@@ -1,0 +1,240 @@
+"""--confirm and `lnlint probe`, on CPU with real torch (skipped without torch)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lnlint.confirm import calibration as cal  # noqa: E402
+from lnlint.confirm import metrics  # noqa: E402
+from lnlint.confirm.build import Shape  # noqa: E402
+from lnlint.confirm.probes import (  # noqa: E402
+    Deadline,
+    ProbeOptions,
+    collapse,
+    construction,
+    depth,
+    final_norm,
+    heads,
+    narrow,
+)
+
+CPU = ProbeOptions(torch.device("cpu"))
+
+
+def layer(d, h, norm_first=False, n=1, final=False, ff=None):
+    return Shape("TransformerEncoderLayer", {"d_model": d, "nhead": h, "dim_feedforward": ff or 4 * d, "norm_first": norm_first}, n, final)
+
+
+def run(shape_probe, shape):
+    return shape_probe(shape, CPU, Deadline(60))
+
+
+def confirmed(project, source, *args):
+    project.write("model.py", source)
+    result = project.run("--isolated", "--output-format", "json", "--confirm", *args, "model.py")
+    assert result.exit_code == 1, result.stderr
+    return result.json()
+
+
+# --- each probe: a healthy configuration passes, a broken one fails ---------------------------
+def test_collapse_probe_seed_configuration_and_healthy_width():
+    broken = run(collapse, layer(2, 2))
+    assert broken.verdict == "confirmed"
+    assert broken.metrics["output_top2_mass"] >= 0.99
+    assert broken.metrics["zero_gradient_share"] > 0.1
+    healthy = run(collapse, layer(64, 4))
+    assert healthy.verdict == "not-reproduced"
+    assert healthy.metrics["output_top2_mass"] < 0.05
+
+
+def test_collapse_probe_pre_ln_reports_the_sublayer_input():
+    measured = run(collapse, layer(2, 1, norm_first=True))
+    assert measured.verdict == "confirmed"
+    assert measured.metrics["sublayer_input_top2_mass"] >= cal.TOP2_COLLAPSED
+    assert measured.metrics["output_top2_mass"] < measured.metrics["sublayer_input_top2_mass"]
+    assert "sublayer inputs (norm1)" in measured.summary
+
+
+def test_narrow_layernorm_geometry():
+    measured = run(narrow, Shape("LayerNorm", {"normalized_shape": 4}))
+    assert measured.verdict == "confirmed"
+    assert measured.metrics["output_rank"] <= 3
+    assert measured.metrics["output_row_norm_spread"] < 0.01
+    assert run(collapse, Shape("LayerNorm", {"normalized_shape": 4})).verdict == "not-reproduced"
+    # With eps far above the variance LayerNorm stops normalising: the rows leave the sphere.
+    loose = run(narrow, Shape("LayerNorm", {"normalized_shape": 4, "eps": 10.0}))
+    assert loose.verdict == "not-reproduced"
+
+
+def test_construction_probe():
+    broken = run(construction, layer(6, 4))
+    assert broken.verdict == "confirmed"
+    assert "AssertionError: embed_dim must be divisible by num_heads" in broken.summary
+    assert run(construction, layer(8, 4)).verdict == "not-reproduced"
+
+
+def test_heads_probe():
+    broken = run(heads, layer(16, 16))
+    assert broken.verdict == "confirmed" and broken.metrics["distinct_targets_per_head"] <= 2.0
+    healthy = run(heads, layer(64, 8))
+    assert healthy.verdict == "not-reproduced" and healthy.metrics["distinct_targets_per_head"] > cal.DISTINCT_TARGETS
+
+
+def test_depth_probe_post_ln_24_layers_against_pre_ln():
+    post = run(depth, layer(32, 4, n=24))
+    assert post.verdict == "confirmed"
+    assert post.metrics["token_cosine"] >= 0.6
+    assert post.metrics["amplification"] >= 0.8
+    pre = run(depth, layer(32, 4, norm_first=True, n=24, final=True))
+    assert pre.verdict == "not-reproduced"
+    assert pre.metrics["token_cosine"] < 0.6 and pre.metrics["amplification"] < 0.8
+
+
+class _AdminLayer(torch.nn.Module):
+    """Post-LN with Admin's residual scaling x·ω + f(x), ω from admin_torch's formula."""
+
+    def __init__(self, d: int, omega: float) -> None:
+        super().__init__()
+        self.inner = torch.nn.TransformerEncoderLayer(d, 4, 4 * d, batch_first=True)
+        self.omega = omega
+
+    def forward(self, x):
+        inner = self.inner
+        x = inner.norm1(x * self.omega + inner._sa_block(x, None, None))
+        return inner.norm2(x * self.omega + inner._ff_block(x))
+
+
+def test_admin_style_stack_is_not_in_the_linear_regime():
+    import math
+
+    def make(n):
+        torch.manual_seed(0)
+        omega = math.sqrt((2 * n + 1) / math.log(2 * n + 1) - 1)
+        return torch.nn.Sequential(*[_AdminLayer(32, omega) for _ in range(n)]).eval()
+
+    x = metrics.random_input((4, 32, 32), 0, torch.device("cpu"))
+    measured = metrics.amplification(make, 24, x, 0)
+    assert measured["amplification"] < cal.AMPLIFICATION_LINEAR
+
+
+def test_final_norm_probe():
+    broken = run(final_norm, layer(32, 4, norm_first=True, n=6))
+    assert broken.verdict == "confirmed" and broken.metrics["rms_growth"] >= cal.RMS_GROWTH
+    healthy = run(final_norm, layer(32, 4, norm_first=True, n=6, final=True))
+    assert healthy.verdict == "not-reproduced"
+
+
+def test_first_step_probe_uses_the_learning_rate():
+    measured = depth(layer(32, 4, n=18), ProbeOptions(torch.device("cpu"), lr=3e-3), Deadline(60))
+    assert measured.metrics["first_step_change"] > 0
+
+
+# --- through the command line ----------------------------------------------------------------
+def test_seed_configuration_through_the_cli(project):
+    (ln001, ln004) = confirmed(project, "import torch.nn as nn\nlayer = nn.TransformerEncoderLayer(d_model=2, nhead=2, batch_first=True)\n")
+    c = ln001["confirmation"]
+    assert c["verdict"] == "confirmed" and c["metrics"]["output_top2_mass"] >= 0.99
+    assert c["device"] == "cpu" and c["torch_version"] == torch.__version__ and c["seed"] == 0
+    assert c["seconds"] >= 0 and c["proxy"] is None
+    assert ln004["confirmation"]["verdict"] == "confirmed"
+
+
+def test_concise_output_has_one_line_under_each_finding(project):
+    project.write("m.py", "import torch.nn as nn\nnorm = nn.LayerNorm(4)\nlayer = nn.TransformerEncoderLayer(10, 4)\n")
+    lines = project.run("--isolated", "--confirm", "m.py").output.splitlines()
+    assert [line.split()[1] for line in lines[0:4:2]] == ["LN002", "LN003"]
+    assert lines[1].startswith("    confirmed on cpu (torch ") and "rank 3 of 4" in lines[1]
+    assert lines[3].startswith("    confirmed on cpu (torch ")
+    assert lines[3].endswith("torch raised AssertionError: embed_dim must be divisible by num_heads")
+
+
+def test_unknown_values_and_user_classes_are_skipped(project):
+    source = (
+        "import functools\nimport torch.nn as nn\n"
+        "make = functools.partial(nn.TransformerEncoderLayer, 2, 1)\n"
+        "class Block(nn.TransformerEncoderLayer):\n"
+        "    def forward(self, x):\n        return x\n"
+        "b = Block(2, 1)\n"
+    )
+    results = confirmed(project, source)
+    assert [r["confirmation"]["verdict"] for r in results] == ["skipped", "skipped"]
+    assert results[0]["confirmation"]["summary"] == "not built: dim_feedforward is unknown (left to the caller of the partial)"
+    assert "Block overrides forward" in results[1]["confirmation"]["summary"]
+
+
+def test_proxy_above_the_parameter_budget(project):
+    source = "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), 24)\n"
+    (finding,) = confirmed(project, source, "--confirm-max-params", "1000")
+    assert finding["confirmation"]["proxy"] == {"d_model": 64, "nhead": 8, "dim_feedforward": 256}
+    assert "width-reduced proxy" in finding["confirmation"]["summary"]
+
+
+def test_timeout_is_an_error_and_the_run_goes_on(project):
+    source = (
+        "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 8), 48)\n"
+        "x = nn.TransformerEncoderLayer(6, 4)\n"
+    )
+    results = confirmed(project, source, "--confirm-timeout", "0.0001")
+    by_code = {r["code"]: r["confirmation"] for r in results}
+    assert by_code["LN005"]["verdict"] == "error" and "timed out" in by_code["LN005"]["summary"]
+    assert by_code["LN003"]["verdict"] == "confirmed"
+
+
+def test_same_input_same_numbers(project):
+    source = "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4), 20)\nn = nn.LayerNorm(2)\n"
+    first = [r["confirmation"]["metrics"] for r in confirmed(project, source)]
+    second = [r["confirmation"]["metrics"] for r in confirmed(project, source)]
+    assert first == second
+
+
+def test_sarif_carries_the_confirmation(project):
+    project.write("m.py", "import torch.nn as nn\nn = nn.LayerNorm(2)\n")
+    sarif = json.loads(project.run("--isolated", "--output-format", "sarif", "--confirm", "m.py").output)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["properties"]["confirmation"]["verdict"] == "confirmed"
+
+
+def test_probe_command(project):
+    healthy = project.run("probe", "--d-model", "64", "--nhead", "4", "--device", "cpu")
+    assert healthy.exit_code == 0
+    assert "collapse: not-reproduced" in healthy.output and "heads: not-reproduced" in healthy.output
+    broken = project.run("probe", "--d-model", "2", "--nhead", "2", "--num-layers", "24", "--lr", "3e-3")
+    assert "collapse: confirmed: 100% of 512 output rows on 2 points" in broken.output
+    assert "depth:" in broken.output and "first_step_change" in broken.output
+    assert "construction: confirmed" in project.run("probe", "--d-model", "6", "--nhead", "4").output
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
+def test_cuda_requested_without_a_gpu_is_a_clear_error(project):
+    project.write("m.py", "import torch.nn as nn\nn = nn.LayerNorm(2)\n")
+    result = project.run("--isolated", "--confirm", "--device", "cuda", "m.py")
+    assert result.exit_code == 2
+    assert "no such CUDA device is available" in result.stderr
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_confirm_on_cuda(project):
+    results = confirmed(project, "import torch.nn as nn\nx = nn.TransformerEncoderLayer(2, 2)\n", "--device", "cuda")
+    assert results[0]["confirmation"]["device"].startswith("cuda")
+    assert results[0]["confirmation"]["verdict"] == "confirmed"
+
+
+def test_without_torch_confirm_exits_2_and_lint_still_works(tmp_path):
+    fake = tmp_path / "fake"
+    (fake / "torch").mkdir(parents=True)
+    (fake / "torch" / "__init__.py").write_text("raise ImportError('no torch here')\n")
+    (tmp_path / "m.py").write_text("import torch.nn as nn\nn = nn.LayerNorm(2)\n")
+    env = {**os.environ, "PYTHONPATH": str(fake)}
+    cmd = [sys.executable, "-m", "lnlint", "--isolated", str(tmp_path / "m.py")]
+    confirm = subprocess.run([*cmd, "--confirm"], capture_output=True, text=True, env=env)
+    assert confirm.returncode == 2
+    assert confirm.stderr.strip() == "lnlint: error: torch is not installed; pip install 'lnlint[confirm]'"
+    plain = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    assert plain.returncode == 1 and "LN001" in plain.stdout
