@@ -120,7 +120,7 @@ def test_admin_style_stack_is_not_in_the_linear_regime():
         return torch.nn.Sequential(*[_AdminLayer(32, omega) for _ in range(n)]).eval()
 
     x = metrics.random_input((4, 32, 32), 0, torch.device("cpu"))
-    measured = metrics.amplification(make, 24, x, 0)
+    measured = metrics.amplification(make(24), make(1), 24, x, 0)
     assert measured["amplification"] < cal.AMPLIFICATION_LINEAR
 
 
@@ -238,3 +238,15 @@ def test_without_torch_confirm_exits_2_and_lint_still_works(tmp_path):
     assert confirm.stderr.strip() == "lnlint: error: torch is not installed; pip install 'lnlint[confirm]'"
     plain = subprocess.run(cmd, capture_output=True, text=True, env=env)
     assert plain.returncode == 1 and "LN001" in plain.stdout
+
+
+def test_confirm_train_runs_the_training_probe(project):
+    source = "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64), 12)\n"
+    project.write("model.py", source)
+    result = project.run("--isolated", "--output-format", "json", "--confirm=train", "--select", "LN005", "model.py")
+    (finding,) = result.json()
+    c = finding["confirmation"]
+    # 12 post-LN layers train without warmup (background.md §2): both runs learn the task.
+    for key in ("train_loss_warmup_0", "train_loss_warmup_50"):
+        assert 0 <= c["metrics"][key] < cal.STUCK_LOSS * 2.303
+    assert "sequence reversal after 200 steps" in c["summary"]

@@ -7,6 +7,8 @@ healthy vs broken, as measured there:
 - first optimizer step: post-LN 1.25 at 18-24 layers vs pre-LN 0.99, Admin 0.64
 - zero-gradient share: d=1 100%, d=2 21%, d=64 0.002%
 - output RMS growth of a pre-LN stack without final norm: 1.2 at 6 layers, 2.6 at 48
+- 200 steps of sequence reversal: post-LN sticks at 18-24 layers without warmup; a 50-step
+  warmup rescues 18 layers
 """
 
 TOP2_COLLAPSED = 0.9  # share of rows in the 2 fullest bins
@@ -19,6 +21,7 @@ DEAD_GRADIENTS = 0.5
 DISTINCT_TARGETS = 3.0  # mean distinct argmax keys per head at or below: degenerate heads
 RMS_GROWTH = 1.1
 STUCK_LOSS = 0.9  # times ln(vocabulary): a training run that learned nothing
+WARMUP_RESCUES = 0.5  # times ln(vocabulary): how much lower the warmed-up run must end
 
 SEED = 0
 BATCH, TOKENS = 8, 64  # collapse probes: 512 rows

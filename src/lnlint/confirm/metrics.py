@@ -77,8 +77,8 @@ def dead_gradients(model: nn.Module, x: torch.Tensor, seed: int) -> tuple[float,
 
 @torch.no_grad()
 def perturbed_change(model: nn.Module, x: torch.Tensor, seed: int) -> float:
-    """Relative output change after shifting every weight by -1e-4·sign(noise) (Liu et al.)."""
-    model = copy.deepcopy(model)
+    """Relative output change after shifting every weight by -1e-4·sign(noise) (Liu et al.).
+    The model's weights are shifted in place."""
     before = model(x)
     generator = torch.Generator().manual_seed(seed + 2)
     for p in model.parameters():
@@ -88,10 +88,11 @@ def perturbed_change(model: nn.Module, x: torch.Tensor, seed: int) -> float:
     return ((after - before).norm() / before.norm()).item()
 
 
-def amplification(make: Callable[[int], nn.Module], depth: int, x: torch.Tensor, seed: int) -> dict[str, float]:
-    """(c_N / c_1)^2 / N: about 1 where the output change grows O(N), small when rescaled."""
-    c_n = perturbed_change(make(depth), x, seed)
-    c_1 = perturbed_change(make(1), x, seed)
+def amplification(deep: nn.Module, single: nn.Module, depth: int, x: torch.Tensor, seed: int) -> dict[str, float]:
+    """(c_N / c_1)^2 / N for a `depth`-layer model and its 1-layer version: about 1 where the
+    output change grows O(N), small when rescaled. Both models are perturbed in place."""
+    c_n = perturbed_change(deep, x, seed)
+    c_1 = perturbed_change(single, x, seed)
     return {"c_N": c_n, "c_1": c_1, "amplification": (c_n / c_1) ** 2 / depth if c_1 > 0 else float("inf")}
 
 

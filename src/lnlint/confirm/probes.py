@@ -156,15 +156,17 @@ def depth(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measuremen
     shape, reduced = _depth_shape(shape, options)
     x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
     make = _make(shape, options)
+    model = make(shape.depth)
     with torch.no_grad():
-        cosine = metrics.token_cosine(make(shape.depth)(x))
+        cosine = metrics.token_cosine(model(x))
     deadline.check()
-    found = {"token_cosine": cosine, **metrics.amplification(make, shape.depth, x, options.seed)}
+    if options.lr is not None:  # before the amplification probe shifts the weights
+        step = metrics.first_step_change(model, x, options.lr, options.seed)
+    found = {"token_cosine": cosine, **metrics.amplification(model, make(1), shape.depth, x, options.seed)}
     deadline.check()
     summary = f"token |cos| at init {cosine:.2f}; amplification (c_N/c_1)^2/N {found['amplification']:.2f}"
     confirmed = cosine >= cal.COSINE_DEEP or found["amplification"] >= cal.AMPLIFICATION_LINEAR
     if options.lr is not None:
-        step = metrics.first_step_change(make(shape.depth), x, options.lr, options.seed)
         found["first_step_change"] = step
         summary += f"; first step at lr {options.lr:g} changes the output by {step:.2f}"
         confirmed = confirmed or step >= cal.FIRST_STEP_SCRAMBLES
@@ -172,6 +174,7 @@ def depth(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measuremen
         train_shape = proxy(Shape(shape.kind, dict(shape.kwargs), shape.depth, shape.final_norm)) if shape.d_model > 32 else shape
         lr = options.lr or 3e-3
         stuck = cal.STUCK_LOSS * math.log(10)
+        rescue = cal.WARMUP_RESCUES * math.log(10)
         for warmup in (0, 50):
             found[f"train_loss_warmup_{warmup}"] = metrics.train_reversal(
                 lambda: build_stack(train_shape), train_shape.d_model, lr, warmup, options.seed, options.device
@@ -181,7 +184,8 @@ def depth(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measuremen
             f"; sequence reversal after 200 steps: loss {found['train_loss_warmup_0']:.2f} without warmup, "
             f"{found['train_loss_warmup_50']:.2f} with 50 warmup steps (stuck above {stuck:.2f})"
         )
-        confirmed = found["train_loss_warmup_0"] > stuck
+        without, with_warmup = found["train_loss_warmup_0"], found["train_loss_warmup_50"]
+        confirmed = without > stuck or without - with_warmup > rescue
     return Measurement("confirmed" if confirmed else "not-reproduced", found, summary, reduced)
 
 
