@@ -59,6 +59,6 @@ def python_specs(text: str, data: bytes, path: str) -> list[Spec]:
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
     try:
-        return extract_specs(module, path)
+        return extract_specs(module, tree, path)
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None

@@ -258,15 +258,16 @@ class _Extractor:
 
     # --- mitigations -------------------------------------------------------------------------
     def _find_mitigations(self) -> Mitigations:
+        """Admin, DeepNorm and warmup anywhere in the file; lines are looked up only for the
+        first of each, since finding a line costs generating its statement's code."""
         admin = deepnorm = warmup = None
         resolver = self.resolver
         for call, scope in self.index.calls:
             callee = resolver.callee(call.func, scope)
             if not isinstance(callee, str):
                 continue
-            line = resolver.line(call)
             if admin is None and callee.split(".")[0] == "admin_torch":
-                admin = f"{callee} at line {line}"
+                admin = f"{callee} at line {resolver.line(call)}"
             name = callee.rpartition(".")[2]
             if warmup is None and name in WARMUP_SCHEDULERS:
                 if name == "LinearLR":
@@ -274,23 +275,23 @@ class _Extractor:
                     factor = resolver.value(start, scope) if start is not None else Value(1 / 3, "default")
                     if isinstance(factor, Value) and isinstance(factor.value, (int, float)) and factor.value >= 1:
                         continue
-                warmup = f"{name} at line {line}"
-        for key, node, scope, line in self.index.named_values:
+                warmup = f"{name} at line {resolver.line(call)}"
+        for key, node, scope, at in self.index.named_values:
             lowered = key.lower()
             if deepnorm is None and lowered == "deepnorm":
                 value = resolver.value(node, scope)
                 if isinstance(value, Value) and value.value is True:
-                    deepnorm = f"deepnorm=True at line {line}"
+                    deepnorm = f"deepnorm=True at line {at.line}"
             elif warmup is None and lowered in WARMUP_KEYS:
                 value = resolver.value(node, scope)
                 if not (isinstance(value, Value) and not value.value):
-                    warmup = f"{key} at line {line}"
+                    warmup = f"{key} at line {at.line}"
             elif warmup is None and isinstance(node, cst.SimpleString):
                 if node.evaluated_value in WARMUP_SCHEDULER_STRINGS:
-                    warmup = f"{key}={node.evaluated_value!r} at line {line}"
+                    warmup = f"{key}={node.evaluated_value!r} at line {at.line}"
         if deepnorm is None and self.index.scaled_residuals:
-            code, line = self.index.scaled_residuals[0]
-            deepnorm = f"residual scaling `{code}` at line {line}"
+            at = self.index.scaled_residuals[0]
+            deepnorm = f"residual scaling `{self.index.module.code_for_node(at.node)}` at line {at.line}"
         return Mitigations(admin=admin, deepnorm=deepnorm, warmup=warmup)
 
     # --- driver ------------------------------------------------------------------------------
@@ -411,5 +412,6 @@ def _assigned_self_attr(node: cst.CSTNode, scope: Scope) -> str | None:
     return None
 
 
-def extract_specs(module: cst.Module, path: str) -> list[Spec]:
-    return _Extractor(index_module(module), path).extract()
+def extract_specs(module: cst.Module, tree, path: str) -> list[Spec]:
+    """Specs of every construction in `module`; `tree` is CPython's parse of it, or None."""
+    return _Extractor(index_module(module, tree), path).extract()

@@ -9,11 +9,13 @@ module does not follow (loop targets, unpacking, augmented assignment, `global`)
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Callable, Literal
 
 import libcst as cst
-from libcst.metadata import CodeRange, PositionProvider
+
+from lnlint.python.positions import Anchor, Positions
 
 BindingKind = Literal["import", "assign", "param", "class", "function", "other"]
 
@@ -21,11 +23,15 @@ BindingKind = Literal["import", "assign", "param", "class", "function", "other"]
 @dataclass(eq=False)
 class Binding:
     kind: BindingKind
-    line: int
+    at: Anchor  # the statement (or parameter) that binds the name
     scope: "Scope"  # where `node` is evaluated
     node: cst.CSTNode | None = None  # assigned value, parameter default, or ClassDef
     qualname: str | None = None  # for imports: what the name refers to
     star: bool = False  # for params: *args / **kwargs
+
+    @property
+    def line(self) -> int:
+        return self.at.line
 
 
 @dataclass(eq=False)
@@ -42,14 +48,22 @@ class ClassInfo:
 
 @dataclass(frozen=True)
 class SelfUse:
-    """`self.attr` read inside a method; `statement_end` is the end line of the top-level
-    statement of the method containing it, `wraps` the self attributes inside a call's args."""
+    """`self.attr` read inside a method; `statement` is the method's top-level statement
+    that contains it, `wraps` the self attributes inside a call's arguments."""
 
     method: str
     attr: str
-    line: int
-    statement_end: int
+    at: Anchor
+    statement: Anchor
     wraps: frozenset[str]
+
+    @property
+    def line(self) -> int:
+        return self.at.line
+
+    @property
+    def statement_end(self) -> int:
+        return self.statement.end_line
 
 
 @dataclass(eq=False)
@@ -73,13 +87,13 @@ class ModuleIndex:
 
     module: cst.Module
     root: Scope
-    positions: dict[cst.CSTNode, CodeRange]
+    positions: Positions
     calls: list[tuple[cst.Call, Scope]] = field(default_factory=list)
     list_repeats: list[tuple[cst.CSTNode, Scope]] = field(default_factory=list)
     classes: list[ClassInfo] = field(default_factory=list)
-    # (keyword or target name, value node, scope, line): for mitigation markers.
-    named_values: list[tuple[str, cst.BaseExpression, Scope, int]] = field(default_factory=list)
-    scaled_residuals: list[tuple[str, int]] = field(default_factory=list)
+    # (keyword or target name, value node, scope, where): for mitigation markers.
+    named_values: list[tuple[str, cst.BaseExpression, Scope, Anchor]] = field(default_factory=list)
+    scaled_residuals: list[Anchor] = field(default_factory=list)  # `x * alpha + f(x)`
     comprehension_scopes: dict[int, Scope] = field(default_factory=dict)
 
 
@@ -109,32 +123,100 @@ def _last_identifier(node: cst.BaseExpression) -> str:
     return ""
 
 
-class _Collector(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+# Nodes that never bind, call or name anything: the walker does not descend into them.
+_INERT = (
+    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+    cst.Comment, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon,
+    cst.AssignEqual, cst.BaseBinaryOp, cst.BaseUnaryOp, cst.BaseBooleanOp, cst.BaseCompOp,
+    cst.BaseAugOp, cst.Asynchronous, cst.SimpleString,
+    cst.Integer, cst.Float, cst.Imaginary, cst.ImportStar, cst.Pass, cst.Ellipsis,
+)
+_STATEMENTS = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+_Handler = Callable[[cst.CSTNode], None]
+# Per type, decided once (libcst's classes are ABCs, and isinstance on them is slow):
+_WALKED: dict[type, bool] = {}  # a node type the walker descends into
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _walked(cls: type) -> bool:
+    walked = _WALKED.get(cls)
+    if walked is None:
+        walked = _WALKED[cls] = issubclass(cls, cst.CSTNode) and not issubclass(cls, _INERT)
+    return walked
+
+
+def _child_fields(cls: type) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(cls)
+    if names is None:
+        names = _CHILD_FIELDS[cls] = tuple(f.name for f in cls.__dataclass_fields__.values())  # type: ignore[attr-defined]
+    return names
+
+
+class _Collector:
+    """Walks the tree once, calling `visit_X`/`leave_X` like a libcst visitor would, without
+    libcst's visitor machinery (which rebuilds every node it passes)."""
 
     def __init__(self, index: ModuleIndex) -> None:
-        super().__init__()
         self.index = index
         self.scope = index.root
-        # Per function scope: nesting depth of statements and the current top statement's end.
+        self._handlers: dict[type, tuple[_Handler | None, _Handler | None, bool]] = {}
+        self._top: cst.CSTNode | None = None  # the module-level statement being walked
+        # Per function scope: nesting depth of statements and the current top statement.
         self._statement_depth: list[int] = [0]
-        self._top_statement_end: list[int] = [0]
+        self._top_statement: list[cst.CSTNode | None] = [None]
+
+    def walk(self, node: cst.CSTNode) -> None:
+        cls = type(node)
+        handlers = self._handlers.get(cls)
+        if handlers is None:
+            name = cls.__name__
+            handlers = self._handlers[cls] = (
+                getattr(self, f"visit_{name}", None),
+                getattr(self, f"leave_{name}", None),
+                issubclass(cls, _STATEMENTS),
+            )
+        visit, leave, is_statement = handlers
+        if is_statement:
+            if self._top is None:
+                self._top = node
+            if self._statement_depth[-1] == 0:
+                self._top_statement[-1] = node
+            self._statement_depth[-1] += 1
+        self.index.positions.top_of[id(node)] = self._top  # type: ignore[assignment]
+        if visit is not None:
+            visit(node)
+        for name in _child_fields(cls):
+            value = getattr(node, name)
+            kind = type(value)
+            if kind is tuple or kind is list:
+                for item in value:
+                    if _walked(type(item)):
+                        self.walk(item)
+            elif _walked(kind):
+                self.walk(value)
+        if leave is not None:
+            leave(node)
+        if is_statement:
+            self._statement_depth[-1] -= 1
+            if self._top is node:
+                self._top = None
 
     # --- positions -------------------------------------------------------------------------
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.index.positions[node].start.line
+    def _line(self, node: cst.CSTNode) -> Anchor:
+        return Anchor(self.index.positions, node)
 
     # --- scopes ----------------------------------------------------------------------------
     def _push(self, scope: Scope) -> None:
         self.scope = scope
         self._statement_depth.append(0)
-        self._top_statement_end.append(0)
+        self._top_statement.append(None)
 
     def _pop(self) -> None:
         assert self.scope.parent is not None
         self.scope = self.scope.parent
         self._statement_depth.pop()
-        self._top_statement_end.pop()
+        self._top_statement.pop()
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         outer = self.scope
@@ -145,7 +227,7 @@ class _Collector(cst.CSTVisitor):
         self.index.classes.append(info)
         self._push(body)
 
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self._pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -160,7 +242,7 @@ class _Collector(cst.CSTVisitor):
             scope.self_name = first[0].name.value if first else None
         self._push(scope)
 
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._pop()
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
@@ -168,7 +250,7 @@ class _Collector(cst.CSTVisitor):
         self._bind_params(node.params, scope, self.scope)
         self._push(scope)
 
-    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+    def leave_Lambda(self, node: cst.Lambda) -> None:
         self._pop()
 
     def _bind_params(self, params: cst.Parameters, scope: Scope, outer: Scope) -> None:
@@ -192,19 +274,6 @@ class _Collector(cst.CSTVisitor):
     def visit_CompFor(self, node: cst.CompFor) -> None:
         for name in _names_in_target(node.target):
             self.scope.bind(name, Binding("other", self._line(node), self.scope))
-
-    # --- statements: track the top-level statement of each function ------------------------
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            if self._statement_depth[-1] == 0:
-                self._top_statement_end[-1] = self.index.positions[node].end.line
-            self._statement_depth[-1] += 1
-        return super().on_visit(node)
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        if isinstance(original_node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            self._statement_depth[-1] -= 1
 
     # --- bindings --------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -310,7 +379,7 @@ class _Collector(cst.CSTVisitor):
     def _record_self_use(self, node: cst.Attribute, wraps: frozenset[str]) -> None:
         assert self.scope.cls is not None
         self.scope.cls.self_uses.append(
-            SelfUse(self.scope.name, node.attr.value, self._line(node), self._top_statement_end[-1], wraps)
+            SelfUse(self.scope.name, node.attr.value, self._line(node), self._line(self._top_statement[-1]), wraps)  # type: ignore[arg-type]
         )
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
@@ -329,8 +398,7 @@ class _Collector(cst.CSTVisitor):
                 if isinstance(side, cst.BinaryOperation) and isinstance(side.operator, cst.Multiply):
                     names = {_last_identifier(side.left).lower(), _last_identifier(side.right).lower()}
                     if any("alpha" in n or "omega" in n for n in names):
-                        code = self.index.module.code_for_node(node)
-                        self.index.scaled_residuals.append((code, self._line(node)))
+                        self.index.scaled_residuals.append(self._line(node))
                         return
 
 
@@ -346,9 +414,9 @@ def _self_attributes(node: cst.CSTNode, self_name: str | None) -> list[cst.Attri
     return found
 
 
-def index_module(module: cst.Module) -> ModuleIndex:
-    wrapper = cst.MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
-    index = ModuleIndex(module, Scope("module", None, "<module>", node=module), dict(positions))
-    wrapper.visit(_Collector(index))
+def index_module(module: cst.Module, tree: ast.Module | None) -> ModuleIndex:
+    """Scopes, bindings and the nodes of interest of `module`; `tree` is CPython's parse of
+    the same source (None when CPython could not parse it), used to place statements."""
+    index = ModuleIndex(module, Scope("module", None, "<module>", node=module), Positions(module, tree))
+    _Collector(index).walk(module)
     return index
