@@ -261,3 +261,28 @@ def test_internal_error_in_one_file_is_reported_and_the_run_goes_on(project, mon
     assert run.exit_code == 2
     assert "bad.py:2:5: LN001" in run.output
     assert "boom.py: internal error: ValueError: kaboom" in run.stderr
+
+
+def test_large_runs_in_parallel_give_the_sequential_result(project, monkeypatch):
+    import lnlint.lint as lint
+
+    count = lint.PARALLEL_FROM + 10
+    for i in range(count):
+        body = BAD if i % 7 == 0 else GOOD
+        project.write(f"pkg/m{i:03d}.py", body + ("x = (\n" if i == 100 else ""))
+    real = lint.lint_python
+
+    def explode(data, path, settings):
+        if path.endswith("m050.py"):
+            raise ValueError("kaboom")
+        return real(data, path, settings)
+
+    monkeypatch.setattr(lint, "lint_python", explode)
+    parallel = project.run("--isolated", "--output-format", "json", "pkg")
+    monkeypatch.setattr(lint, "PARALLEL_FROM", 10**9)
+    sequential = project.run("--isolated", "--output-format", "json", "pkg")
+    assert parallel.output == sequential.output
+    assert parallel.exit_code == sequential.exit_code == 2
+    assert "m050.py: internal error: ValueError: kaboom" in parallel.stderr
+    codes = [f["code"] for f in parallel.json()]
+    assert codes.count("LN900") == 1 and codes.count("LN001") == len(range(0, count, 7))

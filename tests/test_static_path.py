@@ -9,7 +9,6 @@ import sys
 import pytest
 
 from lnlint.signatures import REQUIRED, SIGNATURES
-from tests.conftest import REPO
 
 
 def test_full_lint_run_does_not_import_torch(tmp_path):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Iterable
 
@@ -96,14 +99,34 @@ def _parse_error(path: str, error: SourceError) -> Finding:
     return make_finding("LN900", error.message, location, {})
 
 
+# Below this many files a pool costs more than it saves (pre-commit runs, small projects).
+PARALLEL_FROM = 200
+
+
+def _lint_one(path: Path, settings: Settings) -> tuple[list[Finding], list[str], str | None]:
+    notices: list[str] = []
+    try:
+        return lint_file(path, settings, notices), notices, None
+    except Exception as error:  # a bug of ours must not end the run; it is reported
+        return [], notices, f"{path}: internal error: {type(error).__name__}: {error}"
+
+
 def lint_paths(files: Iterable[Path], settings: Settings) -> RunResult:
-    result = RunResult()
-    for path in files:
-        result.files += 1
-        try:
-            result.findings.extend(lint_file(path, settings, result.notices))
-        except Exception as error:  # a bug of ours must not end the run; it is reported
-            result.internal_errors.append(f"{path}: internal error: {type(error).__name__}: {error}")
+    """Lint every file; large runs use every core (forked workers, where the OS has fork)."""
+    paths = list(files)
+    result = RunResult(files=len(paths))
+    workers = min(os.cpu_count() or 1, 8)
+    if len(paths) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            outcomes = list(pool.map(partial(_lint_one, settings=settings), paths, chunksize=32))
+    else:
+        outcomes = [_lint_one(path, settings) for path in paths]
+    for findings, notices, error in outcomes:
+        result.findings.extend(findings)
+        result.notices.extend(notices)
+        if error is not None:
+            result.internal_errors.append(error)
     result.findings.sort(key=Finding.sort_key)
     return result
 

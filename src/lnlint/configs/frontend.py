@@ -70,7 +70,7 @@ class ConfigExtractor:
         self.roots = roots
         self.is_json = is_json
         self.mitigations = self._find_mitigations()
-        self._layers: dict[int, LayerSpec | Unknown] = {}
+        self._layers: dict[int, LayerSpec] = {}
         self._roles: dict[int, str] = {}
 
     # --- positions ---------------------------------------------------------------------------
@@ -100,7 +100,7 @@ class ConfigExtractor:
                 return mapping.tag[len(prefix):], mapping, mapping, partial
         return None
 
-    def target_spec(self, mapping: MappingNode) -> LayerSpec | Unknown | None:
+    def target_spec(self, mapping: MappingNode) -> LayerSpec | None:
         if id(mapping) in self._layers:
             return self._layers[id(mapping)]
         target = self.target_of(mapping)
@@ -145,7 +145,7 @@ class ConfigExtractor:
         if found is not None:
             node = self.resolver.mapping(*found)
             traced = self.target_spec(node) if node is not None else None
-            layer = traced if traced is not None else Unknown(f"{layer_name} is not a torch layer target")
+            layer = traced or Unknown(f"{layer_name} is not a torch layer target")
         norm = self._argument(mapping, "norm")
         final: Resolved
         if norm is None:
@@ -278,7 +278,7 @@ class ConfigExtractor:
         specs: list[Spec] = []
         for node in mappings:
             spec = self.target_spec(node)
-            if isinstance(spec, LayerSpec):
+            if spec is not None:
                 specs.append(spec)
                 if spec.kind in STACK_KINDS:
                     specs.append(self.stack_spec(node, spec))

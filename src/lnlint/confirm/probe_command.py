@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from lnlint.confirm import ConfirmSettings, import_torch, select_device
 
+_DEFAULTS = ConfirmSettings()
+
 
 def run_probe(
     layer: str, d_model: int, nhead: int, dim_feedforward: int, norm_first: bool, num_layers: int,
@@ -22,10 +24,9 @@ def run_probe(
         if kind == "Transformer":
             kwargs.update(num_encoder_layers=num_layers, num_decoder_layers=num_layers)
         shape = Shape(kind, kwargs, num_layers, final_norm or kind == "Transformer")
-    settings = ConfirmSettings(str(where), seed, lr=lr, train=train)
-    options = ProbeOptions(where, seed, settings.max_params, lr, train)
+    options = ProbeOptions(where, seed, _DEFAULTS.max_params, lr, train)
     lines = [f"probe on {where} (torch {torch.__version__}, seed {seed})"]
-    built = construction(shape, options, Deadline(settings.timeout))
+    built = construction(shape, options, Deadline(_DEFAULTS.timeout))
     lines.append(f"construction: {built.verdict}: {built.summary}")
     if built.verdict == "confirmed":
         return "\n".join(lines) + "\n"
@@ -37,7 +38,7 @@ def run_probe(
         if norm_first and not final_norm:
             probes.append(("final norm", norm_probe))
     for name, run in probes:
-        measured = run(Shape(shape.kind, shape.kwargs, shape.depth, shape.final_norm), options, Deadline(settings.timeout))
+        measured = run(shape, options, Deadline(_DEFAULTS.timeout))
         lines.append(f"{name}: {measured.verdict}: {measured.summary}")
         lines.extend(f"  {key} = {value:.4g}" for key, value in measured.metrics.items())
     return "\n".join(lines) + "\n"

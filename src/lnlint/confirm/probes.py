@@ -12,7 +12,7 @@ from torch import nn
 
 from lnlint.confirm import calibration as cal
 from lnlint.confirm import metrics
-from lnlint.confirm.build import Shape, build_layer, build_stack, proxy
+from lnlint.confirm.build import Shape, build_stack, proxy
 
 
 class TimedOut(Exception):
