@@ -199,7 +199,7 @@ def probe(**options) -> None:
 @click.option("--all", "show_all", is_flag=True, help="List every rule.")
 @click.option("--markdown", is_flag=True, help="With --all: the README's Markdown table.")
 def rule(code: str | None, show_all: bool, markdown: bool) -> None:
-    """Explain rule CODE (e.g. LN001), or list them all with --all."""
+    """Explain a rule, such as LN001; --all lists every rule."""
     from lnlint.catalogue import load_catalogue, rule_table_markdown
 
     catalogue = load_catalogue()
