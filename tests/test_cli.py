@@ -286,3 +286,27 @@ def test_large_runs_in_parallel_give_the_sequential_result(project, monkeypatch)
     assert "m050.py: internal error: ValueError: kaboom" in parallel.stderr
     codes = [f["code"] for f in parallel.json()]
     assert codes.count("LN900") == 1 and codes.count("LN001") == len(range(0, count, 7))
+
+
+def test_walks_skip_what_git_ignores(project):
+    import subprocess
+
+    subprocess.run(["git", "init", "-q"], check=True)
+    project.write(".gitignore", "outputs/\n*.generated.py\n")
+    project.write("src/model.py", BAD)
+    project.write("outputs/2024-01-01/12-00-00/.hydra/config.yaml", "d_model: 2\nnhead: 1\n")
+    project.write("outputs/2024-01-01/12-00-00/copy.py", BAD)
+    project.write("src/layers.generated.py", BAD)
+    project.write("wandb/run-1/files/config.yaml", "d_model: 2\nnhead: 1\n")
+    run = project.run("--isolated", "--output-format", "json", ".")
+    assert [f["filename"] for f in run.json()] == ["src/model.py"]
+    everything = project.run("--isolated", "--output-format", "json", "--no-respect-gitignore", ".")
+    assert [f["filename"] for f in everything.json()] == [
+        "outputs/2024-01-01/12-00-00/copy.py",
+        "src/layers.generated.py",
+        "src/model.py",
+    ]
+    # A file named on the command line is linted even when git ignores it.
+    assert project.run("--isolated", "--output-format", "json", "src/layers.generated.py").codes() == ["LN001"]
+    project.write("pyproject.toml", "[tool.lnlint]\nrespect-gitignore = false\n")
+    assert len(project.run("--output-format", "json", ".").json()) == 3

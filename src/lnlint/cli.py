@@ -65,6 +65,7 @@ def _use_color() -> bool:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Read settings from this TOML file instead of the nearest pyproject.toml.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--force-exclude", is_flag=True, help="Apply `exclude` to paths named on the command line too.")
+@click.option("--no-respect-gitignore", is_flag=True, help="Also lint files that git ignores.")
 @click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
@@ -87,6 +88,7 @@ def check(
     config_file: Path | None,
     isolated: bool,
     force_exclude: bool,
+    no_respect_gitignore: bool,
     output_file: Path | None,
     diff_base: str | None,
     verbose: bool,
@@ -119,6 +121,8 @@ def check(
         sys.exit(EXIT_ERROR)
     if force_exclude:
         settings = replace(settings, force_exclude=True)
+    if no_respect_gitignore:
+        settings = replace(settings, respect_gitignore=False)
 
     files = discover(targets, settings)
     if diff_base is not None:

@@ -20,6 +20,8 @@ DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",
     "node_modules", "__pycache__", "__pypackages__", "build", "dist", "_build",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+    # Experiment logs hold a copy of the config of every run.
+    ".hydra", "multirun", "wandb", "mlruns", "lightning_logs",
 )
 DEFAULT_INCLUDE = ("*.py", "*.yaml", "*.yml", "*.json")
 EXTRA_KEY_SETTINGS = {
@@ -47,6 +49,7 @@ class Settings:
     threshold_overrides: Mapping[str, int] = field(default_factory=dict)
     extra_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     force_exclude: bool = False
+    respect_gitignore: bool = True
 
     @property
     def thresholds(self) -> dict[str, int]:
@@ -141,6 +144,10 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
             changes["exclude"] = _patterns(key, value)
         elif key == "include":
             changes["include"] = _patterns(key, value)
+        elif key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"respect-gitignore must be true or false, got {value!r}")
+            changes["respect_gitignore"] = value
         elif key in EXTRA_KEY_SETTINGS:
             extra = dict(changes.get("extra_keys", {}))  # type: ignore[call-overload]
             extra[EXTRA_KEY_SETTINGS[key]] = tuple(k.lower() for k in _patterns(key, value))
@@ -160,7 +167,7 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
         else:
             known = ", ".join(sorted([
                 "select", "extend-select", "ignore", "include", "exclude", "extend-exclude",
-                "per-file-ignores", *EXTRA_KEY_SETTINGS, *default_thresholds(),
+                "per-file-ignores", "respect-gitignore", *EXTRA_KEY_SETTINGS, *default_thresholds(),
             ]))
             raise ConfigError(f"unknown setting {key!r} in [tool.lnlint] (known: {known})")
     return replace(settings, threshold_overrides=thresholds, **changes)  # type: ignore[arg-type]

@@ -18,13 +18,14 @@ def _wanted(name: str, settings: Settings) -> bool:
 def discover(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
     """Files under `paths`, sorted within each folder. A file named on the command line is
     linted when its name matches `include` (pre-commit passes every staged file of the hook's
-    types), unless it is excluded and `force_exclude` is set."""
+    types), unless it is excluded and `force_exclude` is set. Walks skip what git ignores."""
     seen: set[Path] = set()
     for path in paths:
         if settings.force_exclude and settings.excluded(path, ancestors=True):
             continue
         if path.is_dir():
-            found: Iterable[Path] = _walk(path, settings)
+            ignored = gitignored(path) if settings.respect_gitignore else frozenset()
+            found: Iterable[Path] = _walk(path, settings, ignored)
         else:
             found = [path] if _wanted(path.name, settings) else []
         for file in found:
@@ -34,19 +35,42 @@ def discover(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
                 yield file
 
 
-def _walk(top: Path, settings: Settings) -> Iterator[Path]:
+def _walk(top: Path, settings: Settings, ignored: frozenset[str]) -> Iterator[Path]:
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
         path = top / entry.name
+        if ignored and os.path.abspath(entry.path) in ignored:
+            continue
         if entry.is_dir(follow_symlinks=False):
             if settings.excluded(path) or (path / "pyvenv.cfg").exists():
                 continue
-            yield from _walk(path, settings)
+            yield from _walk(path, settings, ignored)
         elif entry.is_file() and _wanted(entry.name, settings) and not settings.excluded(path):
             yield path
+
+
+def gitignored(folder: Path) -> frozenset[str]:
+    """Absolute paths git ignores under the work tree holding `folder` (ignored folders as a
+    whole); empty outside a work tree or without git."""
+    try:
+        top = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, check=False
+        )
+        if top.returncode != 0:
+            return frozenset()
+        root = top.stdout.strip()
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            cwd=root, capture_output=True, text=True, check=False,
+        )
+    except OSError:
+        return frozenset()
+    if listed.returncode != 0:
+        return frozenset()
+    return frozenset(os.path.abspath(os.path.join(root, name.rstrip("/"))) for name in listed.stdout.split("\0") if name)
 
 
 class GitError(Exception):
