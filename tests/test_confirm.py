@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 
 from lnlint.confirm import calibration as cal  # noqa: E402
 from lnlint.confirm import metrics  # noqa: E402
-from lnlint.confirm.build import Shape  # noqa: E402
+from lnlint.confirm.build import Shape, build_stack  # noqa: E402
 from lnlint.confirm.probes import (  # noqa: E402
     Deadline,
     ProbeOptions,
@@ -252,3 +252,11 @@ def test_confirm_train_runs_the_training_probe(project):
     for key in ("train_loss_warmup_0", "train_loss_warmup_50"):
         assert 0 <= c["metrics"][key] < cal.STUCK_LOSS * 2.303
     assert "sequence reversal after 200 steps" in c["summary"]
+
+
+def test_cost_is_estimated_before_building():
+    shape = layer(512, 8, n=2, ff=2048)
+    measured = run(depth, shape)
+    params = sum(p.numel() for p in build_stack(shape).parameters())
+    assert abs(measured.metrics["estimated_parameters"] - params) / params < 0.01
+    assert measured.metrics["estimated_activation_bytes"] > 0

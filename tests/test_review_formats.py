@@ -150,3 +150,13 @@ def test_diff_base_errors_are_clear(project):
     subprocess.run(["git", "init", "-q"], check=True)
     bad_ref = project.run("--isolated", "--diff-base", "no-such-ref", ".")
     assert bad_ref.exit_code == 2 and "no-such-ref" in bad_ref.stderr
+
+
+def test_absolute_paths_are_shown_relative_to_the_working_directory(project):
+    project.write("pkg/m.py", SOURCE)
+    absolute = str(project.root / "pkg")
+    assert project.run("--isolated", "--output-format", "github", absolute).output.startswith(
+        "::error title=lnlint (LN001),file=pkg/m.py,line=3"
+    )
+    sarif = json.loads(project.run("--isolated", "--output-format", "sarif", absolute).output)
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "pkg/m.py"

@@ -69,8 +69,16 @@ def lint_config(data: bytes, path: str, settings: Settings) -> list[Finding]:
     return findings
 
 
+def display_path(path: Path) -> str:
+    """The path as findings show it: relative to the working directory when inside it."""
+    if not path.is_absolute():
+        return str(path)
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else relative
+
+
 def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Finding]:
-    display = str(path)
+    display = display_path(path)
     data = b""
     is_config = path.suffix.lower() in CONFIG_SUFFIXES
     try:

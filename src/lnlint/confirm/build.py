@@ -44,6 +44,19 @@ class Shape:
             return int(enc) * per_layer + int(dec) * (per_layer + 4 * d * d)
         return self.depth * per_layer
 
+    def activation_bytes(self, batch: int, tokens: int) -> int:
+        """float32 activations kept for a backward pass through every layer (an upper bound
+        for the eval-mode probes): token states, feed-forward hidden, attention weights."""
+        d = self.d_model
+        if self.kind == "LayerNorm":
+            return 4 * 2 * batch * tokens * d
+        ff, heads = int(self.kwargs.get("dim_feedforward", 2048)), int(self.kwargs.get("nhead", 8) or 1)
+        per_layer = batch * (tokens * (8 * d + 2 * ff) + heads * tokens * tokens)
+        layers = self.depth
+        if self.kind == "Transformer":
+            layers = int(self.kwargs.get("num_encoder_layers", 6)) + 2 * int(self.kwargs.get("num_decoder_layers", 6))
+        return 4 * layers * per_layer
+
 
 def shape_of(spec: Spec) -> Shape:
     if isinstance(spec, StackSpec):

@@ -50,6 +50,14 @@ def _percent(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.3f}%"
 
 
+def _estimates(shape: Shape, batch: int, tokens: int) -> dict[str, float]:
+    """What building and running the shape costs, estimated before anything is built."""
+    return {
+        "estimated_parameters": float(shape.parameter_count()),
+        "estimated_activation_bytes": float(shape.activation_bytes(batch, tokens)),
+    }
+
+
 def _seeded(shape: Shape, seed: int, device: torch.device, depth: int | None = None) -> nn.Module:
     torch.manual_seed(seed)
     return build_stack(shape, depth).to(device).eval()
@@ -87,6 +95,7 @@ def _layernorm_measurements(shape: Shape, options: ProbeOptions, deadline: Deadl
     dead, non_finite = metrics.dead_gradients(model, x, options.seed)
     found["zero_gradient_share"] = dead
     found["non_finite_gradients"] = float(non_finite)
+    found.update(_estimates(Shape(shape.kind, shape.kwargs), cal.BATCH, cal.TOKENS))
     summary = (
         f"{_percent(watched['top2_mass'])} of {int(watched['rows'])} {where} on 2 points "
         f"({int(watched['distinct_rows'])} distinct); token |cos| {found['token_cosine']:.2f}; "
@@ -162,7 +171,11 @@ def depth(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measuremen
     deadline.check()
     if options.lr is not None:  # before the amplification probe shifts the weights
         step = metrics.first_step_change(model, x, options.lr, options.seed)
-    found = {"token_cosine": cosine, **metrics.amplification(model, make(1), shape.depth, x, options.seed)}
+    found = {
+        "token_cosine": cosine,
+        **metrics.amplification(model, make(1), shape.depth, x, options.seed),
+        **_estimates(shape, cal.DEPTH_BATCH, cal.DEPTH_TOKENS),
+    }
     deadline.check()
     summary = f"token |cos| at init {cosine:.2f}; amplification (c_N/c_1)^2/N {found['amplification']:.2f}"
     confirmed = cosine >= cal.COSINE_DEEP or found["amplification"] >= cal.AMPLIFICATION_LINEAR
@@ -195,7 +208,8 @@ def final_norm(shape: Shape, options: ProbeOptions, deadline: Deadline) -> Measu
     x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
     growth = metrics.rms_growth(_make(shape, options)(shape.depth), x)
     verdict = "confirmed" if growth >= cal.RMS_GROWTH else "not-reproduced"
-    return Measurement(verdict, {"rms_growth": growth}, f"output RMS is {growth:.2f}x the input's after {shape.depth} layers", reduced)
+    found = {"rms_growth": growth, **_estimates(shape, cal.DEPTH_BATCH, cal.DEPTH_TOKENS)}
+    return Measurement(verdict, found, f"output RMS is {growth:.2f}x the input's after {shape.depth} layers", reduced)
 
 
 PROBES: dict[str, Callable[[Shape, ProbeOptions, Deadline], Measurement]] = {
