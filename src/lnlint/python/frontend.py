@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from lnlint.python.scopes import Binding, ClassInfo, ModuleIndex, Scope, index_module
-from lnlint.python.values import Resolver
+from lnlint.python.values import Callee, Resolver
 from lnlint.signatures import bind_arguments, torch_kind
 from lnlint.spec import (
     LAYER_KINDS,
@@ -36,9 +36,17 @@ class _Extractor:
         self.index = index
         self.path = path
         self.resolver = Resolver(index)
+        self._callees: dict[int, Callee] = {}
         self.mitigations = self._find_mitigations()
-        self._layer_cache: dict[int, LayerSpec | Unknown] = {}
+        self._layer_cache: dict[int, LayerSpec | Unknown | None] = {}
         self._roles: dict[int, str] = {}
+
+    def callee(self, call: cst.Call, scope: Scope) -> Callee:
+        """What a call calls, resolved once per call (roles, mitigations and specs all ask)."""
+        key = id(call)
+        if key not in self._callees:
+            self._callees[key] = self.resolver.callee(call.func, scope)
+        return self._callees[key]
 
     # --- positions ---------------------------------------------------------------------------
     def location(self, node: cst.CSTNode) -> Location:
@@ -102,13 +110,12 @@ class _Extractor:
     def _context(self, node: cst.CSTNode, override: str | None = None) -> Context:
         return Context(self.mitigations, placement_overridden=override, role=self._roles.get(id(node)))
 
-    def torch_call_spec(self, call: cst.Call, scope: Scope, kind: str) -> LayerSpec:
-        resolver = self.resolver
-        args = resolver.arguments(call, scope)
+    def torch_call_spec(self, call: cst.Call, scope: Scope, kind: str, override: str | None = None) -> LayerSpec:
+        args = self.resolver.arguments(call, scope)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__":
             args.positional[:1] = []  # explicit Base.__init__(self, ...): drop self
         bound = bind_arguments(kind, args.positional, args.keywords, args.rest)
-        return LayerSpec(kind, bound, self.location(call), self._context(call))
+        return LayerSpec(kind, bound, self.location(call), self._context(call, override))
 
     def subclass_spec(self, call: cst.Call, scope: Scope, cls: ClassInfo, kind: str) -> LayerSpec | Unknown:
         """A call of a class of this file deriving from `kind`, followed into super().__init__."""
@@ -145,7 +152,7 @@ class _Extractor:
         key = id(call)
         if key in self._layer_cache:
             return self._layer_cache[key]
-        callee = self.resolver.callee(call.func, scope)
+        callee = self.callee(call, scope)
         kind = torch_kind(callee)
         spec: LayerSpec | Unknown | None = None
         if kind is not None:
@@ -263,7 +270,7 @@ class _Extractor:
         admin = deepnorm = warmup = None
         resolver = self.resolver
         for call, scope in self.index.calls:
-            callee = resolver.callee(call.func, scope)
+            callee = self.callee(call, scope)
             if not isinstance(callee, str):
                 continue
             if admin is None and callee.split(".")[0] == "admin_torch":
@@ -298,7 +305,7 @@ class _Extractor:
     def _assign_roles(self) -> None:
         """Mark the LayerNorms passed as a stack's final norm, so their findings say so."""
         for call, scope in self.index.calls:
-            kind = torch_kind(self.resolver.callee(call.func, scope))
+            kind = torch_kind(self.callee(call, scope))
             if kind in STACK_KINDS:
                 norm = _argument_node(call, 2, "norm")
                 norm_call = self._norm_call(norm, scope) if norm is not None else None
@@ -312,7 +319,7 @@ class _Extractor:
         in_containers: set[int] = set()
         constructed: set[int] = set()  # classes of this file instantiated in it
         for call, scope in self.index.calls:
-            callee = self.resolver.callee(call.func, scope)
+            callee = self.callee(call, scope)
             if isinstance(callee, ClassInfo):
                 constructed.update(id(c) for c in self._class_chain(callee))
             if callee in _CONTAINERS:
@@ -347,8 +354,8 @@ class _Extractor:
             call = self._super_init(cls) if kind is not None else None
             if call is None:
                 continue
-            spec = self.torch_call_spec(call, cls.methods["__init__"], kind)  # type: ignore[arg-type]
-            specs.append(LayerSpec(kind, spec.args, spec.location, self._context(call, self._placement_override(cls))))  # type: ignore[arg-type]
+            init = cls.methods["__init__"]
+            specs.append(self.torch_call_spec(call, init, kind, self._placement_override(cls)))  # type: ignore[arg-type]
         return specs
 
 
@@ -372,8 +379,9 @@ def _range_length(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved:
         length = len(range(*bounds))  # type: ignore[arg-type]
     except (ValueError, OverflowError):
         return Unknown(f"`{resolver.code(call)}` is not a valid range")
-    stop = args.positional[min(1, len(bounds) - 1)] if len(bounds) > 1 else args.positional[0]
-    return Value(length, stop.origin if len(bounds) == 1 else f"`{resolver.code(call)}`")  # type: ignore[union-attr]
+    # range(N) reads as N itself; range(a, b[, s]) as the expression.
+    origin = args.positional[0].origin if len(bounds) == 1 else f"`{resolver.code(call)}`"  # type: ignore[union-attr]
+    return Value(length, origin)
 
 
 def _bind_to_function(function: cst.FunctionDef, args) -> dict[str, Resolved]:

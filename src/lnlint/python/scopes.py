@@ -202,8 +202,7 @@ class _Collector:
             if self._top is node:
                 self._top = None
 
-    # --- positions -------------------------------------------------------------------------
-    def _line(self, node: cst.CSTNode) -> Anchor:
+    def _anchor(self, node: cst.CSTNode) -> Anchor:
         return Anchor(self.index.positions, node)
 
     # --- scopes ----------------------------------------------------------------------------
@@ -223,7 +222,7 @@ class _Collector:
         body = Scope("class", outer, node.name.value, node=node)
         info = ClassInfo(node.name.value, node, outer)
         body.cls = info
-        outer.bind(node.name.value, Binding("class", self._line(node), outer, node))
+        outer.bind(node.name.value, Binding("class", self._anchor(node), outer, node))
         self.index.classes.append(info)
         self._push(body)
 
@@ -232,7 +231,7 @@ class _Collector:
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         outer = self.scope
-        outer.bind(node.name.value, Binding("function", self._line(node), outer, node))
+        outer.bind(node.name.value, Binding("function", self._anchor(node), outer, node))
         scope = Scope("function", outer, node.name.value, node=node)
         self._bind_params(node.params, scope, outer)
         if outer.kind == "class" and outer.cls is not None:
@@ -255,10 +254,10 @@ class _Collector:
 
     def _bind_params(self, params: cst.Parameters, scope: Scope, outer: Scope) -> None:
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            scope.bind(param.name.value, Binding("param", self._line(param), outer, param.default))
+            scope.bind(param.name.value, Binding("param", self._anchor(param), outer, param.default))
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
-                scope.bind(star.name.value, Binding("param", self._line(star), outer, None, star=True))
+                scope.bind(star.name.value, Binding("param", self._anchor(star), outer, None, star=True))
 
     def _visit_comprehension(self, node: cst.CSTNode) -> None:
         scope = Scope("comprehension", self.scope, node=node)
@@ -273,7 +272,7 @@ class _Collector:
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
         for name in _names_in_target(node.target):
-            self.scope.bind(name, Binding("other", self._line(node), self.scope))
+            self.scope.bind(name, Binding("other", self._anchor(node), self.scope))
 
     # --- bindings --------------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> None:
@@ -281,10 +280,10 @@ class _Collector:
             full = _dotted(alias.name)
             if alias.asname is not None:
                 local = _dotted(alias.asname.name)  # type: ignore[arg-type]
-                self.scope.bind(local, Binding("import", self._line(node), self.scope, qualname=full))
+                self.scope.bind(local, Binding("import", self._anchor(node), self.scope, qualname=full))
             else:
                 top = full.split(".")[0]
-                self.scope.bind(top, Binding("import", self._line(node), self.scope, qualname=top))
+                self.scope.bind(top, Binding("import", self._anchor(node), self.scope, qualname=top))
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _dotted(node.module) if node.module is not None else ""
@@ -296,7 +295,7 @@ class _Collector:
             name = _dotted(alias.name)
             local = _dotted(alias.asname.name) if alias.asname is not None else name  # type: ignore[arg-type]
             self.scope.bind(
-                local, Binding("import", self._line(node), self.scope, qualname=f"{module}.{name}")
+                local, Binding("import", self._anchor(node), self.scope, qualname=f"{module}.{name}")
             )
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None, line: int) -> None:
@@ -318,44 +317,44 @@ class _Collector:
             self.scope.bind(name, Binding("other", line, self.scope))
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        line = self._line(node)
+        line = self._anchor(node)
         for target in node.targets:
             self._bind_target(target.target, node.value, line)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._bind_target(node.target, node.value, self._line(node))
+        self._bind_target(node.target, node.value, self._anchor(node))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._bind_target(node.target, None, self._line(node))
+        self._bind_target(node.target, None, self._anchor(node))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._bind_target(node.target, None, self._line(node))
+        self._bind_target(node.target, None, self._anchor(node))
 
     def visit_For(self, node: cst.For) -> None:
-        self._bind_target(node.target, None, self._line(node))
+        self._bind_target(node.target, None, self._anchor(node))
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
         if node.asname is not None:
-            self._bind_target(node.asname.name, None, self._line(node))
+            self._bind_target(node.asname.name, None, self._anchor(node))
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
-            self._bind_target(node.name.name, None, self._line(node))
+            self._bind_target(node.name.name, None, self._anchor(node))
 
     def visit_Global(self, node: cst.Global) -> None:
         for item in node.names:
-            self.index.root.bind(item.name.value, Binding("other", self._line(node), self.index.root))
+            self.index.root.bind(item.name.value, Binding("other", self._anchor(node), self.index.root))
 
     def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
         for item in node.names:
-            self.scope.bind(item.name.value, Binding("other", self._line(node), self.scope))
+            self.scope.bind(item.name.value, Binding("other", self._anchor(node), self.scope))
 
     # --- nodes for later passes ------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         self.index.calls.append((node, self.scope))
         for arg in node.args:
             if arg.keyword is not None:
-                self.index.named_values.append((arg.keyword.value, arg.value, self.scope, self._line(arg)))
+                self.index.named_values.append((arg.keyword.value, arg.value, self.scope, self._anchor(arg)))
         cls = self.scope.cls
         if cls is not None and self.scope.kind == "function" and self._is_self_attr(node.func):
             wraps = frozenset(
@@ -379,14 +378,14 @@ class _Collector:
     def _record_self_use(self, node: cst.Attribute, wraps: frozenset[str]) -> None:
         assert self.scope.cls is not None
         self.scope.cls.self_uses.append(
-            SelfUse(self.scope.name, node.attr.value, self._line(node), self._line(self._top_statement[-1]), wraps)  # type: ignore[arg-type]
+            SelfUse(self.scope.name, node.attr.value, self._anchor(node), self._anchor(self._top_statement[-1]), wraps)  # type: ignore[arg-type]
         )
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         if isinstance(node.key, cst.SimpleString):
             key = node.key.evaluated_value
             if isinstance(key, str):
-                self.index.named_values.append((key, node.value, self.scope, self._line(node)))
+                self.index.named_values.append((key, node.value, self.scope, self._anchor(node)))
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
         if isinstance(node.operator, cst.Multiply):
@@ -398,19 +397,24 @@ class _Collector:
                 if isinstance(side, cst.BinaryOperation) and isinstance(side.operator, cst.Multiply):
                     names = {_last_identifier(side.left).lower(), _last_identifier(side.right).lower()}
                     if any("alpha" in n or "omega" in n for n in names):
-                        self.index.scaled_residuals.append(self._line(node))
+                        self.index.scaled_residuals.append(self._anchor(node))
                         return
 
 
 def _self_attributes(node: cst.CSTNode, self_name: str | None) -> list[cst.Attribute]:
+    """`self.x` anywhere inside `node` (the walker's field walk, without handlers)."""
     found: list[cst.Attribute] = []
-
-    class _Finder(cst.CSTVisitor):
-        def visit_Attribute(self, attr: cst.Attribute) -> None:
-            if isinstance(attr.value, cst.Name) and attr.value.value == self_name:
-                found.append(attr)
-
-    node.visit(_Finder())
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Attribute) and isinstance(current.value, cst.Name) and current.value.value == self_name:
+            found.append(current)
+        for name in _child_fields(type(current)):
+            value = getattr(current, name)
+            if type(value) is tuple or type(value) is list:
+                stack.extend(item for item in value if _walked(type(item)))
+            elif _walked(type(value)):
+                stack.append(value)
     return found
 
 

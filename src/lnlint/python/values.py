@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import operator
 from dataclasses import dataclass
-from typing import Callable, Mapping, Union
+from typing import Any, Callable, Mapping, Union
 
 import libcst as cst
 
@@ -42,6 +43,26 @@ class Arguments:
     positional: list[Resolved]
     keywords: dict[str, Resolved]
     rest: Unknown | None
+
+
+def _depth_bounded(too_deep: Callable[["Resolver", cst.BaseExpression], Any]):
+    """Bound how deep a resolving method may recurse (name chains, nested expressions,
+    cycles); past the bound it answers `too_deep(self, node)` instead of following further."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def bounded(self: "Resolver", node: cst.BaseExpression, scope: Scope):
+            if self._depth > _MAX_DEPTH:
+                return too_deep(self, node)
+            self._depth += 1
+            try:
+                return method(self, node, scope)
+            finally:
+                self._depth -= 1
+
+        return bounded
+
+    return decorate
 
 
 class Resolver:
@@ -83,16 +104,8 @@ class Resolver:
         return Unknown(f"{name} is bound {len(bindings)} times")
 
     # --- values ----------------------------------------------------------------------------
+    @_depth_bounded(lambda self, node: Unknown(f"`{self.code(node)}` is nested too deeply to follow"))
     def value(self, node: cst.BaseExpression, scope: Scope) -> Resolved:
-        if self._depth > _MAX_DEPTH:
-            return Unknown(f"`{self.code(node)}` is nested too deeply to follow")
-        self._depth += 1
-        try:
-            return self._value(node, scope)
-        finally:
-            self._depth -= 1
-
-    def _value(self, node: cst.BaseExpression, scope: Scope) -> Resolved:
         if isinstance(node, (cst.Integer, cst.Float)):
             return Value(ast.literal_eval(node.value), "literal")
         if isinstance(node, cst.SimpleString):
@@ -165,7 +178,7 @@ class Resolver:
             if isinstance(item, Unknown):
                 return item
             items.append(item)
-        origins = [o for o in _origins(*items) if o != "literal"]
+        origins = [i.origin for i in items if i.origin != "literal"]  # type: ignore[union-attr]
         return Value(tuple(i.value for i in items), "; ".join(origins) or "literal")
 
     def _name_value(self, name: str, scope: Scope) -> Resolved:
@@ -199,12 +212,17 @@ class Resolver:
             return Value(first.value, f"{word} {name} at line {bindings[0].line}")
         return otherwise
 
+    def _call_argument(self, name: str, scope: Scope) -> Resolved | None:
+        """What the followed call passed for parameter `name`, when `name` in `scope` is a
+        parameter of the function `env` binds (a subclass call followed into __init__)."""
+        if self.env is None or self._owner_of(name, scope) is not self.env[0]:
+            return None
+        return self.env[1].get(name)
+
     def _param_value(self, name: str, binding: Binding, scope: Scope) -> Resolved:
-        owner = self._owner_of(name, scope)
-        if self.env is not None and owner is self.env[0]:
-            given = self.env[1].get(name)
-            if given is not None:
-                return given
+        given = self._call_argument(name, scope)
+        if given is not None:
+            return given
         if binding.star:
             return Unknown(f"{name} collects the caller's arguments")
         if binding.node is None:
@@ -264,16 +282,8 @@ class Resolver:
         return Value(inner.value, where if inner.origin == "literal" else f"{where} = {inner.origin}")
 
     # --- mappings for ** -------------------------------------------------------------------
+    @_depth_bounded(lambda self, node: Unknown(f"`{self.code(node)}` is nested too deeply to follow"))
     def mapping(self, node: cst.BaseExpression, scope: Scope) -> dict[str, Resolved] | Unknown:
-        if self._depth > _MAX_DEPTH:
-            return Unknown(f"`{self.code(node)}` is nested too deeply to follow")
-        self._depth += 1
-        try:
-            return self._mapping(node, scope)
-        finally:
-            self._depth -= 1
-
-    def _mapping(self, node: cst.BaseExpression, scope: Scope) -> dict[str, Resolved] | Unknown:
         if isinstance(node, cst.Dict):
             result: dict[str, Resolved] = {}
             for element in node.elements:
@@ -302,8 +312,8 @@ class Resolver:
             binding = self.single_binding(node.value, bindings)
             if isinstance(binding, Unknown):
                 return binding
-            if binding.kind == "param" and self.env is not None and self._owner_of(node.value, scope) is self.env[0]:
-                given = self.env[1].get(node.value)
+            if binding.kind == "param":
+                given = self._call_argument(node.value, scope)
                 if isinstance(given, Value) and isinstance(given.value, dict):
                     return dict(given.value)
             if binding.kind == "assign" and binding.node is not None:
@@ -338,25 +348,17 @@ class Resolver:
             isinstance(e, cst.StarredElement) for e in node.elements
         ):
             return [self.value(e.value, scope) for e in node.elements]
-        if isinstance(node, cst.Name) and self.env is not None:
+        if isinstance(node, cst.Name):
             bindings = self.lookup(node.value, scope)
-            if bindings and bindings[0].kind == "param" and self._owner_of(node.value, scope) is self.env[0]:
-                given = self.env[1].get(node.value)
+            if bindings and bindings[0].kind == "param":
+                given = self._call_argument(node.value, scope)
                 if isinstance(given, Value) and isinstance(given.value, list):
                     return list(given.value)
         return Unknown(f"`*{self.code(node)}` is not resolved")
 
     # --- callees ---------------------------------------------------------------------------
+    @_depth_bounded(lambda self, node: None)
     def callee(self, node: cst.BaseExpression, scope: Scope) -> Callee:
-        if self._depth > _MAX_DEPTH:
-            return None
-        self._depth += 1
-        try:
-            return self._callee(node, scope)
-        finally:
-            self._depth -= 1
-
-    def _callee(self, node: cst.BaseExpression, scope: Scope) -> Callee:
         if isinstance(node, cst.Name):
             bindings = self.lookup(node.value, scope)
             if bindings is None:
@@ -383,6 +385,3 @@ class Resolver:
                 return self.callee(binding.node, binding.scope)  # type: ignore[arg-type]
         return None
 
-
-def _origins(*values: Resolved) -> list[str]:
-    return [v.origin for v in values if isinstance(v, Value)]
