@@ -52,18 +52,24 @@ def _walk(top: Path, settings: Settings, ignored: frozenset[str]) -> Iterator[Pa
             yield path
 
 
+# Settings a repository's own .git/config could use to run a program when git reads the
+# work tree (core.fsmonitor runs a hook on index refresh); lnlint may run in a checkout it
+# does not trust, such as a pull request in CI. Nothing lnlint runs here invokes hooks.
+_GIT = ("git", "-c", "core.fsmonitor=false")
+
+
 def gitignored(folder: Path) -> frozenset[str]:
     """Absolute paths git ignores under the work tree holding `folder` (ignored folders as a
     whole); empty outside a work tree or without git."""
     try:
         top = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, check=False
+            [*_GIT, "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, check=False
         )
         if top.returncode != 0:
             return frozenset()
         root = top.stdout.strip()
         listed = subprocess.run(
-            ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            [*_GIT, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
             cwd=root, capture_output=True, text=True, check=False,
         )
     except OSError:
@@ -78,11 +84,15 @@ class GitError(Exception):
 
 
 def changed_files(base: str, cwd: Path) -> set[Path]:
-    """Files changed between `base` and the working tree, untracked ones included (resolved)."""
+    """Files changed between `base` and the working tree, untracked ones included (resolved).
+
+    `base` comes from the user and must never reach git as an option (`--output=FILE` would
+    make `git diff` write a file): anything starting with `-` is refused, and what is left is
+    verified to name a commit, then passed as that commit's full id."""
 
     def git(*args: str) -> list[str]:
         try:
-            done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+            done = subprocess.run([*_GIT, *args], cwd=cwd, capture_output=True, text=True, check=False)
         except OSError as error:
             raise GitError(f"cannot run git: {error.strerror}") from None
         if done.returncode != 0:
@@ -90,7 +100,13 @@ def changed_files(base: str, cwd: Path) -> set[Path]:
         return [line for line in done.stdout.splitlines() if line]
 
     top = Path(git("rev-parse", "--show-toplevel")[0])
-    names = git("diff", "--name-only", "--diff-filter=d", base, "--") + git(
+    if not base or base.startswith("-"):
+        raise GitError("not a commit (a ref cannot start with '-')")
+    try:
+        commit = git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{base}^{{commit}}")[0]
+    except (GitError, IndexError):
+        raise GitError("not a commit") from None
+    names = git("diff", "--no-ext-diff", "--no-textconv", "--name-only", "--diff-filter=d", commit, "--") + git(
         "ls-files", "--others", "--exclude-standard", "--full-name"
     )
     return {(top / name).resolve() for name in names}

@@ -1,0 +1,72 @@
+"""Input that must not make lnlint write files, run programs, hang or exhaust memory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def _git(*args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], check=True, capture_output=True
+    )
+
+
+@pytest.fixture
+def repository(project):
+    _git("init", "-q")
+    project.write("m.py", "import torch.nn as nn\nnn.LayerNorm(2)\n")
+    _git("add", ".")
+    _git("commit", "-qm", "base")
+    return project
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "--output={target}",
+        "--output {target}",
+        "-o{target}",
+        "--ext-diff",
+        "-",
+        "",
+        "HEAD^{{tree}}",
+        "HEAD:m.py",
+        "--end-of-options",
+    ],
+)
+def test_diff_base_never_reaches_git_as_an_option(repository, tmp_path_factory, ref):
+    target = tmp_path_factory.mktemp("outside") / "written"
+    run = repository.run("--isolated", f"--diff-base={ref.format(target=target)}", ".")
+    assert run.exit_code == 2, run.output
+    assert "--diff-base" in run.stderr and "not a commit" in run.stderr
+    assert not target.exists()
+
+
+def test_diff_base_accepts_refs_and_commit_ids(repository):
+    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    repository.write("new.py", "import torch.nn as nn\nnn.LayerNorm(1)\n")
+    for ref in ("HEAD", head, head[:10], "main" if _has_branch("main") else "HEAD"):
+        run = repository.run("--isolated", "--output-format", "json", f"--diff-base={ref}", ".")
+        assert run.exit_code == 1, run.stderr
+        assert [f["filename"] for f in run.json()] == ["new.py"]
+
+
+def _has_branch(name: str) -> bool:
+    return subprocess.run(["git", "rev-parse", "--verify", "--quiet", name], capture_output=True).returncode == 0
+
+
+def test_repository_fsmonitor_setting_is_not_run(repository, tmp_path_factory):
+    """A checkout's own .git/config must not run a program when lnlint asks git about it."""
+    marker = tmp_path_factory.mktemp("outside") / "ran"
+    hook = repository.root / "monitor.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    _git("config", "core.fsmonitor", str(hook))
+    repository.write("new.py", "x = 1\n")
+    for args in (["."], ["--diff-base", "HEAD", "."]):
+        repository.run("--isolated", *args)
+    assert not marker.exists()
