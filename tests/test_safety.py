@@ -70,3 +70,48 @@ def test_repository_fsmonitor_setting_is_not_run(repository, tmp_path_factory):
     for args in (["."], ["--diff-base", "HEAD", "."]):
         repository.run("--isolated", *args)
     assert not marker.exists()
+
+
+def _fifo(project, name: str):
+    path = project.root / name
+    os.mkfifo(path)
+    return path
+
+
+def _run_bounded(args: list[str], cwd) -> subprocess.CompletedProcess:
+    """lnlint as a real process, killed if it hangs (an in-process hang would hang the suite)."""
+    return subprocess.run(
+        [sys.executable, "-m", "lnlint", *args], cwd=cwd, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_named_fifo_is_reported_not_read(project):
+    _fifo(project, "m.py")
+    _fifo(project, "c.yaml")
+    project.write("bad.py", "import torch.nn as nn\nnn.LayerNorm(2)\n")
+    done = _run_bounded(["--isolated", "m.py", "c.yaml", "bad.py"], project.root)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert "m.py:1:1: LN900 [error] not a regular file (a FIFO); not read" in lines
+    assert "c.yaml:1:1: LN900 [error] not a regular file (a FIFO); not read" in lines
+    assert any(line.startswith("bad.py:2:1: LN001") for line in lines)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_walks_and_config_files_never_block_on_a_fifo(project):
+    (project.root / "pkg").mkdir()
+    _fifo(project, "pkg/m.py")
+    _fifo(project, "settings.toml")
+    walked = _run_bounded(["--isolated", "."], project.root)
+    assert walked.returncode == 0 and "0 files checked" in walked.stdout
+    config = _run_bounded(["--config", "settings.toml", "."], project.root)
+    assert config.returncode == 2 and "not a regular file (a FIFO)" in config.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
+def test_a_device_behind_a_source_name_is_not_read(project):
+    (project.root / "zero.py").symlink_to("/dev/zero")
+    done = _run_bounded(["--isolated", "zero.py"], project.root)
+    assert done.returncode == 1
+    assert done.stdout.startswith("zero.py:1:1: LN900 [error] not a regular file (a character device); not read")

@@ -15,6 +15,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from lnlint.catalogue import default_thresholds, load_catalogue
+from lnlint.source import SourceError, read_regular_file
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",
@@ -181,9 +182,11 @@ def load_settings(config: Path | None, isolated: bool, start: Path) -> Settings:
     if path is None:
         return Settings(root=Path.cwd())
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
+        document = tomllib.loads(read_regular_file(path).decode("utf-8"))  # type: ignore[union-attr]
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
+    except SourceError as error:
+        raise ConfigError(f"cannot read {path}: {error.message}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}") from None
     table = document.get("tool", {}).get("lnlint") if path.name == "pyproject.toml" else document

@@ -13,7 +13,7 @@ from typing import Iterable
 from lnlint.config import Settings
 from lnlint.findings import Finding
 from lnlint.rules import make_finding, run_rules
-from lnlint.source import SourceError, decode_python, decode_text
+from lnlint.source import SourceError, decode_python, decode_text, read_regular_file
 from lnlint.spec import Location
 from lnlint.suppression import is_suppressed, skips_file
 
@@ -85,11 +85,13 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
         if is_config:
             from lnlint.configs import MAX_BYTES
 
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                notices.append(f"{display}: skipped, {size / 2**20:.1f} MB is larger than a config file")
+            read = read_regular_file(path, MAX_BYTES)
+            if read is None:
+                notices.append(f"{display}: skipped, larger than {MAX_BYTES / 2**20:.0f} MB (too large for a config file)")
                 return []
-        data = path.read_bytes()
+            data = read
+        else:
+            data = read_regular_file(path)  # type: ignore[assignment]
         findings = lint_config(data, display, settings) if is_config else lint_python(data, display, settings)
     except OSError as error:
         findings = [_parse_error(display, SourceError(f"cannot read: {error.strerror}"))]

@@ -1,10 +1,14 @@
-"""Bytes → text, the same way Python reads source: BOM, PEP 263 cookies, no NUL bytes."""
+"""Files → bytes → text: only regular files are read; text is decoded the way Python reads
+source (BOM, PEP 263 cookies, no NUL bytes)."""
 
 from __future__ import annotations
 
 import codecs
 import io
+import os
+import stat
 import tokenize
+from pathlib import Path
 
 
 class SourceError(Exception):
@@ -45,3 +49,27 @@ def _decode(data: bytes, encoding: str) -> str:
             column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
             raise SourceError(f"cannot decode as {encoding}: {error.reason} (byte 0x{data[error.start]:02x})", line, column) from None
         raise SourceError(f"unknown encoding {encoding!r}") from None
+
+
+_FILE_TYPES = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFDIR: "a directory"}
+
+
+def read_regular_file(path: Path | str, max_bytes: int | None = None) -> bytes | None:
+    """The bytes of `path`, or None when it is larger than `max_bytes`.
+
+    Opened without blocking and checked before reading: a FIFO or a device named on the
+    command line would otherwise block the run forever or never end."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "not a plain file")
+            raise SourceError(f"not a regular file ({kind}); not read")
+        if max_bytes is not None and info.st_size > max_bytes:
+            return None
+        with os.fdopen(fd, "rb") as file:
+            fd = -1
+            return file.read()
+    finally:
+        if fd >= 0:
+            os.close(fd)
