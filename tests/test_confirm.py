@@ -15,7 +15,6 @@ from lnlint.confirm import calibration as cal  # noqa: E402
 from lnlint.confirm import metrics  # noqa: E402
 from lnlint.confirm.build import Shape, build_stack  # noqa: E402
 from lnlint.confirm.probes import (  # noqa: E402
-    Deadline,
     ProbeOptions,
     collapse,
     construction,
@@ -33,7 +32,7 @@ def layer(d, h, norm_first=False, n=1, final=False, ff=None):
 
 
 def run(shape_probe, shape):
-    return shape_probe(shape, CPU, Deadline(60))
+    return shape_probe(shape, CPU)
 
 
 def confirmed(project, source, *args):
@@ -132,7 +131,7 @@ def test_final_norm_probe():
 
 
 def test_first_step_probe_uses_the_learning_rate():
-    measured = depth(layer(32, 4, n=18), ProbeOptions(torch.device("cpu"), lr=3e-3), Deadline(60))
+    measured = depth(layer(32, 4, n=18), ProbeOptions(torch.device("cpu"), lr=3e-3))
     assert measured.metrics["first_step_change"] > 0
 
 
@@ -171,19 +170,23 @@ def test_unknown_values_and_user_classes_are_skipped(project):
 
 def test_proxy_above_the_parameter_budget(project):
     source = "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), 24)\n"
-    (finding,) = confirmed(project, source, "--confirm-max-params", "1000")
-    assert finding["confirmation"]["proxy"] == {"d_model": 64, "nhead": 8, "dim_feedforward": 256}
-    assert "width-reduced proxy" in finding["confirmation"]["summary"]
+    (finding,) = confirmed(project, source, "--confirm-max-params", "5000000")
+    assert finding["confirmation"]["proxy"] == {"d_model": 64, "dim_feedforward": 256}
+    assert "(on a proxy within --confirm-max-params: d_model=64, dim_feedforward=256)" in finding["confirmation"]["summary"]
 
 
-def test_timeout_is_an_error_and_the_run_goes_on(project):
+def test_timeout_stops_a_probe_that_would_run_for_minutes_and_the_run_goes_on(project):
+    # 200 post-LN layers trained twice for 200 steps take minutes on a CPU.
     source = (
-        "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 8), 48)\n"
+        "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(32, 4, 64), 200)\n"
         "x = nn.TransformerEncoderLayer(6, 4)\n"
     )
-    results = confirmed(project, source, "--confirm-timeout", "0.0001")
+    limit = 4.0
+    results = confirmed(project, source, "--confirm=train", "--confirm-timeout", str(limit))
     by_code = {r["code"]: r["confirmation"] for r in results}
-    assert by_code["LN005"]["verdict"] == "error" and "timed out" in by_code["LN005"]["summary"]
+    stopped = by_code["LN005"]
+    assert stopped["verdict"] == "error" and "timed out after 4 s; the probe was stopped" in stopped["summary"]
+    assert limit <= stopped["seconds"] <= limit + max(0.1 * limit, 2.0)
     assert by_code["LN003"]["verdict"] == "confirmed"
 
 
@@ -254,9 +257,81 @@ def test_confirm_train_runs_the_training_probe(project):
     assert "sequence reversal after 200 steps" in c["summary"]
 
 
+@pytest.mark.parametrize(
+    "shape",
+    [
+        layer(512, 8, n=2, ff=2048),
+        layer(24, 4, n=3, ff=40, final=True),
+        Shape("TransformerDecoderLayer", {"d_model": 16, "nhead": 2, "dim_feedforward": 8, "bias": False}, 2),
+        Shape("Transformer", {"d_model": 16, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 3, "dim_feedforward": 8}),
+        Shape("LayerNorm", {"normalized_shape": (3, 5)}),
+        Shape("LayerNorm", {"normalized_shape": [4], "elementwise_affine": False}),
+    ],
+)
+def test_parameter_count_is_exact_before_building(shape):
+    built = sum(p.numel() for p in build_stack(shape).parameters())
+    assert shape.parameter_count() == built
+
+
 def test_cost_is_estimated_before_building():
-    shape = layer(512, 8, n=2, ff=2048)
-    measured = run(depth, shape)
-    params = sum(p.numel() for p in build_stack(shape).parameters())
-    assert abs(measured.metrics["estimated_parameters"] - params) / params < 0.01
+    measured = run(depth, layer(512, 8, n=2, ff=2048))
+    assert measured.metrics["estimated_parameters"] == sum(p.numel() for p in build_stack(layer(512, 8, n=2, ff=2048)).parameters())
     assert measured.metrics["estimated_activation_bytes"] > 0
+
+
+def test_over_budget_width_probe_uses_a_narrower_feedforward(project):
+    (finding, _) = confirmed(project, "import torch.nn as nn\nx = nn.TransformerEncoderLayer(d_model=3, nhead=3, dim_feedforward=10**12)\n")
+    c = finding["confirmation"]
+    assert finding["code"] == "LN002" and c["verdict"] == "confirmed"
+    assert c["proxy"] == {"dim_feedforward": 12}
+    assert c["metrics"]["estimated_parameters"] < 1000
+
+
+def test_nothing_fits_the_budget_is_skipped_with_the_estimate(project):
+    source = "import torch.nn as nn\nx = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 8), num_layers=10**9)\n"
+    (finding,) = confirmed(project, source)
+    c = finding["confirmation"]
+    assert finding["code"] == "LN005" and c["verdict"] == "skipped"
+    assert c["summary"].startswith("not built: it needs about ")
+    assert "no proxy of it fits --confirm-max-params=200,000,000" in c["summary"]
+    assert c["seconds"] < 5
+
+
+@pytest.mark.parametrize("shape_source", ["(3,)", "[2]", "(1, 2)", "[2, 2]"])
+def test_layernorm_of_a_tuple_or_list_shape_is_built_and_measured(project, shape_source):
+    (finding,) = confirmed(project, f"import torch.nn as nn\nn = nn.LayerNorm({shape_source})\n")
+    c = finding["confirmation"]
+    assert c["verdict"] == "confirmed", c["summary"]
+    width = 1
+    for d in eval(shape_source):
+        width *= d
+    assert c["metrics"]["output_rows"] == cal.BATCH * cal.TOKENS
+    if width <= 2:
+        assert c["metrics"]["output_top2_mass"] >= cal.TOP2_COLLAPSED
+    else:
+        assert "rank" in c["summary"] and f"of {width}" in c["summary"]
+
+
+def test_absurd_sizes_never_allocate(tmp_path):
+    """The sizes of the issue that once asked for 12 TB or ran for a minute: every finding is
+    measured on a proxy or skipped with its estimate, quickly and in little memory."""
+    import resource
+
+    source = (
+        "import torch.nn as nn\n"
+        "deep = nn.TransformerEncoder(nn.TransformerEncoderLayer(4096, 8), num_layers=10_000)\n"
+        "wide_ff = nn.TransformerEncoderLayer(d_model=3, nhead=3, dim_feedforward=10**12)\n"
+        "heads = nn.Transformer(d_model=4096, nhead=4096, num_encoder_layers=100)\n"
+        "endless = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 8), num_layers=10**12)\n"
+        "norm = nn.LayerNorm((2, 10**0))\n"
+    )
+    (tmp_path / "absurd.py").write_text(source)
+    done = subprocess.run(
+        [sys.executable, "-m", "lnlint", "--isolated", "--output-format", "json", "--confirm", "absurd.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    verdicts = [f["confirmation"]["verdict"] for f in json.loads(done.stdout)]
+    assert verdicts and "error" not in verdicts
+    # ru_maxrss is in KiB on Linux: the largest process this test session has waited for.
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 2 * 2**20

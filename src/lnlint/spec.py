@@ -110,6 +110,21 @@ STACK_KINDS = ("TransformerEncoder", "TransformerDecoder")
 TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer", "LayerNorm")
 
 
+def feature_count(normalized_shape: object) -> int | None:
+    """How many features a LayerNorm of this `normalized_shape` normalises over: the number
+    itself, or the product of a tuple or list of dimensions; None when that is not a valid
+    shape. Rules and probes both read widths this way."""
+    dims = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
+    count = 1
+    for dim in dims:
+        if isinstance(dim, float) and dim.is_integer():
+            dim = int(dim)
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            return None
+        count *= dim
+    return count if dims else None
+
+
 def describe(name: str, resolved: Resolved) -> str:
     """`d_model = 2 (literal)`, or `d_model unknown (reason)`: how messages cite a value."""
     if isinstance(resolved, Value):

@@ -76,20 +76,18 @@ def shape_for(finding: Finding):
 
 
 def confirm_one(finding: Finding, settings: ConfirmSettings, device) -> dict[str, object]:
+    """Measure one finding (in the probe process; see `worker`)."""
     from lnlint.confirm.build import NotBuildable
-    from lnlint.confirm.probes import PROBES, Deadline, ProbeOptions, TimedOut
+    from lnlint.confirm.probes import PROBES, ProbeOptions
 
     torch = import_torch()
     start = time.perf_counter()
-    result: dict[str, object] = {
-        "verdict": "skipped", "device": str(device), "torch_version": torch.__version__,
-        "seed": settings.seed, "seconds": 0.0, "metrics": {}, "proxy": None, "summary": "",
-    }
+    result = empty_confirmation(str(device), torch.__version__, settings.seed)
     try:
         shape = shape_for(finding)
         options = ProbeOptions(device, settings.seed, settings.max_params, settings.lr, settings.train)
         try:
-            measured = PROBES[finding.code](shape, options, Deadline(settings.timeout))
+            measured = PROBES[finding.code](shape, options)
         except torch.cuda.OutOfMemoryError:
             if device.type != "cuda":
                 raise
@@ -97,25 +95,42 @@ def confirm_one(finding: Finding, settings: ConfirmSettings, device) -> dict[str
             device = torch.device("cpu")
             result["device"] = "cpu (after running out of CUDA memory)"
             options = ProbeOptions(device, settings.seed, settings.max_params, settings.lr, settings.train)
-            measured = PROBES[finding.code](shape, options, Deadline(settings.timeout))
+            measured = PROBES[finding.code](shape, options)
         result.update(verdict=measured.verdict, metrics=measured.metrics, summary=measured.summary, proxy=measured.proxy)
         if measured.proxy:
-            result["summary"] = f"{measured.summary} (width-reduced proxy: {measured.proxy})"
+            reduced = ", ".join(f"{name}={value}" for name, value in measured.proxy.items())
+            result["summary"] = f"{measured.summary} (on a proxy within --confirm-max-params: {reduced})"
     except NotBuildable as why:
         result["summary"] = f"not built: {why}"
-    except TimedOut as error:
-        result.update(verdict="error", summary=f"error: {error}")
     except Exception as error:  # a probe that breaks must not end the run
         result.update(verdict="error", summary=f"error: {type(error).__name__}: {error}")
     result["seconds"] = round(time.perf_counter() - start, 3)
     return result
 
 
-def confirm_findings(findings: Iterable[Finding], settings: ConfirmSettings, progress=None) -> None:
-    """Attach a confirmation to every finding a probe exists for (LN001-LN006)."""
-    device = select_device(settings.device)  # first: without torch this is the error to give
-    from lnlint.confirm.probes import PROBES
+def empty_confirmation(device: str, torch_version: str, seed: int) -> dict[str, object]:
+    return {
+        "verdict": "skipped", "device": device, "torch_version": torch_version,
+        "seed": seed, "seconds": 0.0, "metrics": {}, "proxy": None, "summary": "",
+    }
 
-    todo = [f for f in findings if f.code in PROBES]
-    for finding in progress(todo) if progress is not None else todo:
-        finding.confirmation = confirm_one(finding, settings, device)
+
+def confirm_findings(findings: Iterable[Finding], settings: ConfirmSettings, progress=None) -> None:
+    """Attach a confirmation to every finding a probe exists for. Probes run in a child
+    process that is stopped when one outlives `settings.timeout`; the next finding gets a
+    fresh one. ConfirmError when torch or the device is missing."""
+    from lnlint.confirm.worker import ProbeWorker
+
+    worker: ProbeWorker | None = ProbeWorker(settings)  # first: without torch this is the error to give
+    codes = worker.codes  # type: ignore[union-attr]
+    todo = [f for f in findings if f.code in codes]
+    try:
+        for finding in progress(todo) if progress is not None else todo:
+            if worker is None:
+                worker = ProbeWorker(settings)
+            finding.confirmation = worker.confirm(finding)
+            if not worker.alive:
+                worker = None
+    finally:
+        if worker is not None:
+            worker.close()

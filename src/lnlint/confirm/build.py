@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from lnlint.signatures import SIGNATURES
-from lnlint.spec import LayerSpec, Spec, StackSpec, Unknown, Value
+from lnlint.spec import LayerSpec, Spec, StackSpec, Unknown, Value, feature_count
 
 _IGNORED = frozenset({"device", "dtype", "batch_first", "custom_encoder", "custom_decoder"})
 
@@ -28,21 +28,38 @@ class Shape:
     final_norm: bool = False
 
     @property
+    def feature_shape(self) -> tuple[int, ...]:
+        """The trailing dimensions of the input: `normalized_shape` for a LayerNorm."""
+        if self.kind == "LayerNorm":
+            shape = self.kwargs["normalized_shape"]
+            return tuple(int(d) for d in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
+        return (int(self.kwargs["d_model"]),)
+
+    @property
     def d_model(self) -> int:
-        return int(self.kwargs.get("d_model") or self.kwargs.get("normalized_shape"))  # type: ignore[arg-type]
+        """The number of features each token has (the product of a LayerNorm's shape)."""
+        width = feature_count(self.feature_shape)
+        if width is None:
+            raise NotBuildable(f"{self.feature_shape} is not a shape torch can build")
+        return width
+
+    def _layer_kwargs(self) -> dict:
+        return {k: v for k, v in self.kwargs.items() if k not in ("num_encoder_layers", "num_decoder_layers")}
 
     def parameter_count(self) -> int:
-        """An estimate before anything is built (attention + feed-forward + norms)."""
-        if self.kind == "LayerNorm":
-            return 2 * self.d_model
-        d, ff = self.d_model, int(self.kwargs.get("dim_feedforward", 2048))
-        per_layer = 4 * d * d + 2 * d * ff + 6 * d
-        if self.kind == "TransformerDecoderLayer":
-            per_layer += 4 * d * d
-        if self.kind == "Transformer":
-            enc, dec = self.kwargs.get("num_encoder_layers", 6), self.kwargs.get("num_decoder_layers", 6)
-            return int(enc) * per_layer + int(dec) * (per_layer + 4 * d * d)
-        return self.depth * per_layer
+        """Every parameter the build would allocate, counted on torch's meta device (which
+        allocates nothing): one layer of each kind, times the depth, plus final norms."""
+        with torch.device("meta"):
+            if self.kind == "LayerNorm":
+                return _count(nn.LayerNorm(**self.kwargs))
+            norm = _count(nn.LayerNorm(self.d_model))
+            if self.kind == "Transformer":
+                encoder = _count(nn.TransformerEncoderLayer(**self._layer_kwargs()))
+                decoder = _count(nn.TransformerDecoderLayer(**self._layer_kwargs()))
+                layers = self.kwargs.get("num_encoder_layers", 6), self.kwargs.get("num_decoder_layers", 6)
+                return int(layers[0]) * encoder + int(layers[1]) * decoder + 2 * norm
+            layer = _count(getattr(nn, self.kind)(**self.kwargs))
+        return self.depth * layer + (norm if self.final_norm else 0)
 
     def activation_bytes(self, batch: int, tokens: int) -> int:
         """float32 activations kept for a backward pass through every layer (an upper bound
@@ -56,6 +73,10 @@ class Shape:
         if self.kind == "Transformer":
             layers = int(self.kwargs.get("num_encoder_layers", 6)) + 2 * int(self.kwargs.get("num_decoder_layers", 6))
         return 4 * layers * per_layer
+
+
+def _count(module: nn.Module) -> int:
+    return sum(p.numel() for p in module.parameters())
 
 
 def shape_of(spec: Spec) -> Shape:
@@ -85,12 +106,12 @@ def shape_of(spec: Spec) -> Shape:
     return Shape(spec.kind, kwargs)
 
 
-def proxy(shape: Shape) -> Shape:
-    """The same depth, head ratio and placement at PROXY width, for depth probes."""
+def width_proxy(shape: Shape) -> Shape:
+    """The same depth, head ratio and placement at PROXY_WIDTH, for depth probes."""
     from lnlint.confirm.calibration import PROXY_WIDTH
 
     d = shape.d_model
-    if d <= PROXY_WIDTH:
+    if d <= PROXY_WIDTH or shape.kind == "LayerNorm":
         return shape
     kwargs = dict(shape.kwargs, d_model=PROXY_WIDTH)
     head_dim = max(1, d // int(shape.kwargs.get("nhead", 8)))
@@ -98,9 +119,51 @@ def proxy(shape: Shape) -> Shape:
     while PROXY_WIDTH % nhead:
         nhead -= 1
     kwargs["nhead"] = nhead
-    if "dim_feedforward" in kwargs or shape.kind != "LayerNorm":
-        kwargs["dim_feedforward"] = max(1, int(shape.kwargs.get("dim_feedforward", 2048)) * PROXY_WIDTH // d)
+    kwargs["dim_feedforward"] = max(1, int(shape.kwargs.get("dim_feedforward", 2048)) * PROXY_WIDTH // d)
     return Shape(shape.kind, kwargs, shape.depth, shape.final_norm)
+
+
+def _narrow_feedforward(shape: Shape) -> Shape:
+    """The feed-forward at most FEEDFORWARD_RATIO times d_model: it plays no part in what the
+    width, heads and depth probes measure beyond its size."""
+    from lnlint.confirm.calibration import FEEDFORWARD_RATIO
+
+    if shape.kind == "LayerNorm":
+        return shape
+    ceiling = FEEDFORWARD_RATIO * shape.d_model
+    if int(shape.kwargs.get("dim_feedforward", 2048)) <= ceiling:
+        return shape
+    return Shape(shape.kind, dict(shape.kwargs, dim_feedforward=ceiling), shape.depth, shape.final_norm)
+
+
+def within_budget(
+    shape: Shape, max_params: int, batch: int, tokens: int, keep_width: bool
+) -> tuple[Shape, dict | None]:
+    """The shape itself when its parameters and activations fit the budget; else a proxy
+    that fits, and the dimensions it changed; NotBuildable with the estimate when none does.
+    Nothing is allocated to find out. Width probes keep d_model (it is what they measure);
+    depth probes may narrow it, keeping the head ratio."""
+    from lnlint.confirm.calibration import MAX_ACTIVATION_BYTES
+
+    def fits(candidate: Shape) -> bool:
+        return (
+            candidate.parameter_count() <= max_params
+            and candidate.activation_bytes(batch, tokens) <= MAX_ACTIVATION_BYTES
+        )
+
+    if fits(shape):
+        return shape, None
+    candidate = shape if keep_width else width_proxy(shape)
+    if not fits(candidate):
+        candidate = _narrow_feedforward(candidate)
+    if not fits(candidate):
+        raise NotBuildable(
+            f"it needs about {shape.parameter_count():,} parameters and "
+            f"{shape.activation_bytes(batch, tokens) / 2**30:,.1f} GiB of activations, and no proxy "
+            f"of it fits --confirm-max-params={max_params:,} and {MAX_ACTIVATION_BYTES / 2**30:g} GiB"
+        )
+    changed = {k: v for k, v in candidate.kwargs.items() if shape.kwargs.get(k) != v}
+    return candidate, changed
 
 
 def build_layer(shape: Shape) -> nn.Module:

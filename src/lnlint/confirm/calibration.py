@@ -28,3 +28,5 @@ BATCH, TOKENS = 8, 64  # collapse probes: 512 rows
 DEPTH_BATCH, DEPTH_TOKENS = 4, 32
 PERTURBATION = 1e-4
 PROXY_WIDTH = 64
+FEEDFORWARD_RATIO = 4  # a proxy's dim_feedforward at most this times d_model
+MAX_ACTIVATION_BYTES = 2**30  # float32 activations one probe may keep for a backward pass

@@ -12,7 +12,7 @@ def run_probe(
     final_norm: bool, lr: float | None, train: bool, device: str, seed: int,
 ) -> str:
     from lnlint.confirm.build import Shape
-    from lnlint.confirm.probes import Deadline, ProbeOptions, collapse, construction, depth, final_norm as norm_probe, heads
+    from lnlint.confirm.probes import ProbeOptions, collapse, construction, depth, final_norm as norm_probe, heads
 
     torch = import_torch()
     where = select_device(device)
@@ -26,7 +26,7 @@ def run_probe(
         shape = Shape(kind, kwargs, num_layers, final_norm or kind == "Transformer")
     options = ProbeOptions(where, seed, _DEFAULTS.max_params, lr, train)
     lines = [f"probe on {where} (torch {torch.__version__}, seed {seed})"]
-    built = construction(shape, options, Deadline(_DEFAULTS.timeout))
+    built = construction(shape, options)
     lines.append(f"construction: {built.verdict}: {built.summary}")
     if built.verdict == "confirmed":
         return "\n".join(lines) + "\n"
@@ -38,7 +38,7 @@ def run_probe(
         if norm_first and not final_norm:
             probes.append(("final norm", norm_probe))
     for name, run in probes:
-        measured = run(shape, options, Deadline(_DEFAULTS.timeout))
+        measured = run(shape, options)
         lines.append(f"{name}: {measured.verdict}: {measured.summary}")
         lines.extend(f"  {key} = {value:.4g}" for key, value in measured.metrics.items())
     return "\n".join(lines) + "\n"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
-from lnlint.spec import LayerSpec, Resolved, Value
+from lnlint.spec import LayerSpec, Resolved, Value, feature_count
 
 
 _PLAIN_ORIGINS = ("literal", "torch default")
@@ -39,21 +37,10 @@ def as_bool(resolved: Resolved) -> bool | None:
 
 
 def norm_width(spec: LayerSpec) -> tuple[int | None, Resolved]:
-    """The number of features a LayerNorm-bearing construction normalises over.
-
-    LayerNorm normalises over the product of `normalized_shape`; the transformer classes
-    over d_model.
-    """
-    if spec.kind == "LayerNorm":
-        shape = spec.arg("normalized_shape")
-        if isinstance(shape, Value) and isinstance(shape.value, (tuple, list)):
-            dims = [as_int(Value(d, shape.origin)) for d in shape.value]
-            if dims and all(d is not None and d > 0 for d in dims):
-                return math.prod(dims), shape  # type: ignore[arg-type]
-            return None, shape
-        return as_int(shape), shape
-    d_model = spec.arg("d_model")
-    return as_int(d_model), d_model
+    """The number of features a LayerNorm-bearing construction normalises over: the
+    product of a LayerNorm's `normalized_shape`, d_model for the transformer classes."""
+    source = spec.arg("normalized_shape" if spec.kind == "LayerNorm" else "d_model")
+    return (feature_count(source.value) if isinstance(source, Value) else None), source
 
 
 def post_ln(spec: LayerSpec) -> bool | None:
