@@ -336,3 +336,47 @@ def test_mixed_directory_one_sorted_list_in_every_format(project):
     sarif = json.loads(project.run("--isolated", "--output-format", "sarif", ".").output)
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"]]
     assert uris == ["a_conf.yaml", "b_model.py", "c_config.json"]
+
+
+@pytest.mark.parametrize(
+    "model_type,extra,expected",
+    [
+        # T5-style: inner dim = heads x d_kv, so d_model need not divide (the reported false positive).
+        ("t5", '"d_model": 8, "num_heads": 3, "d_kv": 4, "num_layers": 2', []),
+        ("t5", '"d_model": 8, "num_heads": 3, "d_kv": 1, "num_layers": 2', [("LN004", "head_dim = 1 from key d_kv")]),
+        ("gemma", '"hidden_size": 3072, "num_attention_heads": 16, "head_dim": 256, "num_hidden_layers": 28', []),
+        ("llama", '"hidden_size": 100, "num_attention_heads": 3, "head_dim": 64, "num_hidden_layers": 2', []),
+        # Without a head size, the width must still divide.
+        ("llama", '"hidden_size": 100, "num_attention_heads": 3, "num_hidden_layers": 2', [("LN003", "d_model is not divisible")]),
+        # DeBERTa checks divisibility before it reads attention_head_size.
+        ("deberta-v2", '"hidden_size": 100, "num_attention_heads": 3, "attention_head_size": 64, "num_hidden_layers": 2', [("LN003", "d_model is not divisible")]),
+    ],
+)
+def test_explicit_head_size_replaces_the_divisibility_check(project, model_type, extra, expected):
+    text = '{"model_type": "%s", %s}' % (model_type, extra)
+    found = [(code, message) for code, _, _, message in findings(project, "config.json", text)]
+    assert [code for code, _ in found] == [code for code, _ in expected]
+    for (_, message), (_, start) in zip(found, expected):
+        assert message.startswith(start) or start in message
+
+
+def test_megatron_style_kv_channels_in_a_generic_section(project):
+    text = "model:\n  hidden_size: 1000\n  num_attention_heads: 12\n  kv_channels: 128\n  num_layers: 4\n"
+    assert codes_at(project, "megatron.yaml", text) == []
+    assert [c for c, _, _ in codes_at(project, "plain.yaml", text.replace("  kv_channels: 128\n", ""))] == ["LN003"]
+
+
+def test_hydra_pre_ln_stack_of_unknown_depth_lacks_its_final_norm(project):
+    text = (
+        "encoder:\n"
+        "  _target_: torch.nn.TransformerEncoder\n"
+        "  num_layers: ${size.enc_layers}\n"
+        "  encoder_layer:\n"
+        "    _target_: torch.nn.TransformerEncoderLayer\n"
+        "    d_model: 256\n"
+        "    nhead: 8\n"
+        "    norm_first: true\n"
+    )
+    ((code, row, column, message),) = findings(project, "model.yaml", text)
+    assert (code, row, column) == ("LN006", 2, 3)
+    assert "stack of an unknown number of layers" in message

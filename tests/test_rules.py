@@ -176,3 +176,49 @@ def test_ln001_message_says_where_the_collapse_is(project, layer, fragments):
     (finding,) = [f for f in project.findings(HEAD + f"x = {layer}\n") if f["code"] == "LN001"]
     for fragment in fragments:
         assert fragment in finding["message"]
+
+
+UNKNOWN_DEPTH_STACKS = {
+    "constructor parameter": (
+        "class Encoder(nn.Module):\n"
+        "    def __init__(self, num_layers):\n"
+        "        super().__init__()\n"
+        f"        self.enc = nn.TransformerEncoder({PRE_LN_LAYER}, num_layers)\n"
+    ),
+    "keyword parameter": (
+        "def build(d_model, nhead, num_layers):\n"
+        "    layer = nn.TransformerEncoderLayer(d_model, nhead, norm_first=True)\n"
+        "    return nn.TransformerEncoder(layer, num_layers=num_layers)\n"
+    ),
+    "module list": (
+        "def blocks(n):\n"
+        f"    return nn.ModuleList([{PRE_LN_LAYER} for _ in range(n)])\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("body", UNKNOWN_DEPTH_STACKS.values(), ids=list(UNKNOWN_DEPTH_STACKS))
+def test_pre_ln_stack_of_unknown_depth_still_lacks_its_final_norm(project, body):
+    (finding,) = project.findings(HEAD + body)
+    assert finding["code"] == "LN006"
+    assert "stack of an unknown number of layers (depth unknown (" in finding["message"]
+
+
+def test_unknown_depth_is_silent_where_depth_decides(project):
+    post_ln = HEAD + "def build(n):\n    return nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), n)\n"
+    assert project.findings(post_ln) == []
+    with_norm = HEAD + f"def build(n):\n    return nn.TransformerEncoder({PRE_LN_LAYER}, n, norm=nn.LayerNorm(512))\n"
+    assert project.findings(with_norm) == []
+
+
+def test_extra_warmup_keys_apply_to_python_and_configs_alike(project):
+    project.write("pyproject.toml", '[tool.lnlint]\nextra-warmup-keys = ["my_ramp_steps"]\n')
+    project.write("model.py", post_ln_stack(24, "my_ramp_steps = 4000\n"))
+    project.write("config.yaml", "net:\n  d_model: 512\n  num_heads: 8\n  num_layers: 24\n  norm_first: false\nmy_ramp_steps: 4000\n")
+    with_setting = project.run("--output-format", "json", ".").json()
+    assert [(f["filename"], f["code"], f["severity"]) for f in with_setting] == []
+    (project.root / "pyproject.toml").unlink()
+    without = project.run("--output-format", "json", ".").json()
+    assert [(f["filename"], f["code"], f["severity"]) for f in without] == [
+        ("config.yaml", "LN005", "error"), ("model.py", "LN005", "error")
+    ]

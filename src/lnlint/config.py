@@ -16,6 +16,7 @@ else:  # pragma: no cover
 
 from lnlint.catalogue import default_thresholds, load_catalogue
 from lnlint.source import SourceError, read_regular_file
+from lnlint.vocabulary import WARMUP_KEYS
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",
@@ -57,6 +58,11 @@ class Settings:
         """The catalogue's defaults with the configured values on top (read only when used:
         a run where no construction is found never parses the catalogue)."""
         return {**default_thresholds(), **self.threshold_overrides}
+
+    @property
+    def warmup_keys(self) -> frozenset[str]:
+        """Names that count as learning-rate warmup, in Python and configs alike."""
+        return WARMUP_KEYS | frozenset(self.extra_keys.get("warmup", ()))
 
     def enabled(self, code: str, path: str | None = None) -> bool:
         """ruff's rule: the most specific matching selector wins; ignore wins a tie."""

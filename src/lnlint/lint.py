@@ -35,12 +35,12 @@ def lint_python(data: bytes, path: str, settings: Settings) -> list[Finding]:
     text = decode_python(data)
     if skips_file(text):
         return []
-    specs = python_specs(text, data, path)
+    specs = python_specs(text, data, path, settings.warmup_keys)
     return list(run_rules(specs, settings.thresholds)) if specs else []
 
 
 @lru_cache(maxsize=8)
-def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...]):
+def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...], warmup_keys: frozenset[str]):
     from lnlint.configs import Vocabulary
 
     base = Vocabulary()
@@ -50,7 +50,7 @@ def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...]):
         heads=base.heads + extra.get("heads", ()),
         depth=base.depth + extra.get("depth", ()),
         placement=base.placement + extra.get("placement", ()),
-        warmup=base.warmup | frozenset(extra.get("warmup", ())),
+        warmup=warmup_keys,
     )
 
 
@@ -61,7 +61,7 @@ def lint_config(data: bytes, path: str, settings: Settings) -> list[Finding]:
     text = decode_text(data)
     if skips_file(text):
         return []
-    vocabulary = _vocabulary(tuple(sorted(settings.extra_keys.items())))
+    vocabulary = _vocabulary(tuple(sorted(settings.extra_keys.items())), settings.warmup_keys)
     specs, cycles = config_file_specs(text, data, path, vocabulary, path.endswith(".json"))
     findings = [_parse_error(path, cycle) for cycle in cycles]
     if specs:

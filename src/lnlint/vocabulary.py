@@ -68,6 +68,12 @@ DEPTH_KEYS = (
     "num_layers", "num_hidden_layers", "n_layer", "n_layers", "nlayers", "depth", "layers",
     "num_blocks", "encoder_layers", "decoder_layers", "enc_layers", "dec_layers",
 )
+# An explicit size per head: attention projects to heads x head size, whatever d_model is
+# (T5's d_kv, Gemma/Llama/Mistral head_dim, Megatron kv_channels, Transformer-XL d_head).
+HEAD_DIM_KEYS = ("head_dim", "d_kv", "kv_channels", "attention_head_size", "head_size", "dim_head", "d_head")
+# HuggingFace models that still require d_model % heads == 0 although their configs carry a
+# head size (DeBERTa checks before reading attention_head_size; XLNet's d_head must equal it).
+HF_HEADS_MUST_DIVIDE = frozenset({"deberta", "deberta-v2", "xlnet"})
 # True means pre-LN for every one of these.
 PLACEMENT_KEYS = (
     "norm_first", "pre_norm", "prenorm", "pre_ln", "pre_lnorm", "normalize_before",

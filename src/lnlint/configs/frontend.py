@@ -35,11 +35,12 @@ class Vocabulary:
     heads: tuple[str, ...] = vocab.HEADS_KEYS
     depth: tuple[str, ...] = vocab.DEPTH_KEYS
     placement: tuple[str, ...] = vocab.PLACEMENT_KEYS
+    head_dim: tuple[str, ...] = vocab.HEAD_DIM_KEYS
     warmup: frozenset[str] = vocab.WARMUP_KEYS
 
     def role(self, key: str) -> tuple[str, int] | None:
         """(role, preference) of a key; a lower preference wins within one section."""
-        for role in ("width", "heads", "depth", "placement"):
+        for role in ("width", "heads", "depth", "placement", "head_dim"):
             keys: tuple[str, ...] = getattr(self, role)
             if key in keys:
                 return role, keys.index(key)
@@ -171,8 +172,12 @@ class ConfigExtractor:
 
     # --- generic sections --------------------------------------------------------------------
     def section_specs(
-        self, mapping: MappingNode, placement: Resolved, final_norm: Resolved, norm_type: str
+        self, mapping: MappingNode, placement: Resolved, final_norm: Resolved, norm_type: str,
+        head_size_decouples: bool = True,
     ) -> list[Spec]:
+        """Layer and stack specs of a section that describes a transformer. A head-size key
+        (`head_dim`, `d_kv`, ...) becomes the layer's `head_dim` unless `head_size_decouples`
+        is false (models that still require d_model to divide by the heads)."""
         parts: dict[str, _Section] = {"": _Section(), "encoder": _Section(), "decoder": _Section()}
         for key, _, value in items(mapping):
             lowered = key.lower()
@@ -205,7 +210,10 @@ class ConfigExtractor:
         for part in described:
             found = parts[part].found
             args: dict[str, Resolved] = {}
-            for role, name in (("width", "d_model"), ("heads", "nhead"), ("placement", "norm_first")):
+            roles = [("width", "d_model"), ("heads", "nhead"), ("placement", "norm_first")]
+            if head_size_decouples:
+                roles.append(("head_dim", "head_dim"))
+            for role, name in roles:
                 if role in found:
                     _, key, node = found[role]
                     args[name] = self.resolver.value(key, node, mapping)
@@ -241,7 +249,7 @@ class ConfigExtractor:
             final_norm = Value(True, f"{where} ends with a final norm")
             if model_type in vocab.HF_PRE_RMSNORM:
                 norm_type = "RMSNorm"
-        return self.section_specs(root, placement, final_norm, norm_type)
+        return self.section_specs(root, placement, final_norm, norm_type, model_type not in vocab.HF_HEADS_MUST_DIVIDE)
 
     # --- mitigations -------------------------------------------------------------------------
     def _find_mitigations(self) -> Mitigations:

@@ -24,7 +24,7 @@ def _names_a_torch_class(tree: ast.AST) -> bool:
     return False
 
 
-def python_specs(text: str, data: bytes, path: str) -> list[Spec]:
+def python_specs(text: str, data: bytes, path: str, warmup_keys: frozenset[str]) -> list[Spec]:
     """Specs for every construction in `text`; SourceError when it does not parse.
 
     CPython's own parser (C, fast) reads every file first: it reports syntax errors, and it
@@ -59,6 +59,6 @@ def python_specs(text: str, data: bytes, path: str) -> list[Spec]:
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
     try:
-        return extract_specs(module, tree, path)
+        return extract_specs(module, tree, path, warmup_keys)
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None

@@ -22,7 +22,6 @@ from lnlint.spec import (
 )
 from lnlint.vocabulary import (
     FINAL_NORM_NAMES,
-    WARMUP_KEYS,
     WARMUP_SCHEDULER_STRINGS,
     WARMUP_SCHEDULERS,
 )
@@ -32,9 +31,10 @@ _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn
 
 
 class _Extractor:
-    def __init__(self, index: ModuleIndex, path: str) -> None:
+    def __init__(self, index: ModuleIndex, path: str, warmup_keys: frozenset[str]) -> None:
         self.index = index
         self.path = path
+        self.warmup_keys = warmup_keys
         self.resolver = Resolver(index)
         self._callees: dict[int, Callee] = {}
         self.mitigations = self._find_mitigations()
@@ -289,7 +289,7 @@ class _Extractor:
                 value = resolver.value(node, scope)
                 if isinstance(value, Value) and value.value is True:
                     deepnorm = f"deepnorm=True at line {at.line}"
-            elif warmup is None and lowered in WARMUP_KEYS:
+            elif warmup is None and lowered in self.warmup_keys:
                 value = resolver.value(node, scope)
                 if not (isinstance(value, Value) and not value.value):
                     warmup = f"{key} at line {at.line}"
@@ -420,6 +420,6 @@ def _assigned_self_attr(node: cst.CSTNode, scope: Scope) -> str | None:
     return None
 
 
-def extract_specs(module: cst.Module, tree, path: str) -> list[Spec]:
+def extract_specs(module: cst.Module, tree, path: str, warmup_keys: frozenset[str]) -> list[Spec]:
     """Specs of every construction in `module`; `tree` is CPython's parse of it, or None."""
-    return _Extractor(index_module(module, tree), path).extract()
+    return _Extractor(index_module(module, tree), path, warmup_keys).extract()

@@ -12,7 +12,7 @@ from typing import Iterator, Mapping
 
 from lnlint.rules.report import Report
 from lnlint.rules.values import as_int, cite, post_ln
-from lnlint.spec import LayerSpec, Mitigations, Resolved, Spec, StackSpec, Value
+from lnlint.spec import LayerSpec, Mitigations, Resolved, Spec, StackSpec, Value, describe
 
 
 def _stacks(spec: Spec) -> Iterator[tuple[str, LayerSpec, Resolved, str | None]]:
@@ -58,21 +58,23 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
     for what, layer, depth_value, part in _stacks(spec):
         depth = as_int(depth_value)
         placement = post_ln(layer)
-        if depth is None or placement is None:
+        if placement is None:
             continue
         values = {"depth": depth_value, "norm_first": layer.arg("norm_first")}
         if part is not None:
             values["part"] = Value(part, "nn.Transformer")
         if placement:
-            verdict = _deep_post_ln(what, depth, depth_value, spec.context.mitigations, thresholds)
+            # How deep decides whether and how badly post-LN fails: no depth, no finding.
+            verdict = _deep_post_ln(what, depth, depth_value, spec.context.mitigations, thresholds) if depth is not None else None
             if verdict is not None:
                 severity, message = verdict
                 yield Report("LN005", message, values, severity)
-        elif isinstance(spec, StackSpec) and depth >= 1:
+        elif isinstance(spec, StackSpec) and (depth is None or depth >= 1):
+            # A stack has at least one layer, so an unknown depth still lacks its final norm.
             yield from _missing_final_norm(spec, depth, values)
 
 
-def _missing_final_norm(spec: StackSpec, depth: int, values: dict[str, Resolved]) -> Iterator[Report]:
+def _missing_final_norm(spec: StackSpec, depth: int | None, values: dict[str, Resolved]) -> Iterator[Report]:
     if not (isinstance(spec.final_norm, Value) and spec.final_norm.value is False):
         return
     if spec.context.normalised_later:
@@ -85,9 +87,10 @@ def _missing_final_norm(spec: StackSpec, depth: int, values: dict[str, Resolved]
         if spec.kind == "TransformerDecoder"
         else "apply a LayerNorm to the output of the last layer"
     )
+    layers = f"{depth} layers ({cite('depth', spec.depth)})" if depth is not None else f"an unknown number of layers ({describe('depth', spec.depth)})"
     yield Report(
         "LN006",
-        f"Pre-LN {spec.layer.kind} stack of {depth} layers ({cite('depth', spec.depth)}) has no final "  # type: ignore[union-attr]
+        f"Pre-LN {spec.layer.kind} stack of {layers} has no final "  # type: ignore[union-attr]
         f"norm: its output is the "
         f"unnormalised residual stream, whose scale grows with depth (Xiong et al., 2020 end "
         f"pre-LN with a LayerNorm). To fix, {fix}.",

@@ -6,7 +6,7 @@ from typing import Iterator, Mapping
 
 from lnlint.rules.report import Report
 from lnlint.rules.values import as_int, cite
-from lnlint.spec import LayerSpec, Spec
+from lnlint.spec import LayerSpec, Resolved, Spec
 
 _ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
 
@@ -19,6 +19,10 @@ def _nearest_divisors(n: int, near: int) -> str:
 
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
     if not isinstance(spec, LayerSpec) or spec.kind not in _ATTENTION_KINDS:
+        return
+    explicit = spec.args.get("head_dim")  # a config's own size per head (T5's d_kv, head_dim)
+    if explicit is not None:
+        yield from _explicit_head_size(explicit, spec, thresholds)
         return
     d_model, nhead = as_int(spec.arg("d_model")), as_int(spec.arg("nhead"))
     if d_model is None or nhead is None or d_model < 1:
@@ -57,3 +61,18 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
             f"Use fewer heads so that head_dim >= {thresholds['min-head-dim']}.",
             values,
         )
+
+
+def _explicit_head_size(head_dim_value: Resolved, spec: LayerSpec, thresholds: Mapping[str, int]) -> Iterator[Report]:
+    """Attention projects to nhead x head_dim whatever d_model is: no divisibility to check,
+    and the head size is the one given."""
+    head_dim = as_int(head_dim_value)
+    if head_dim is None or head_dim < 1 or head_dim >= thresholds["min-head-dim"]:
+        return
+    yield Report(
+        "LN004",
+        f"{cite('head_dim', head_dim_value)}: each head's attention logits have rank {head_dim}, so "
+        f"{'every query attends to the largest or the smallest key' if head_dim == 1 else 'it can tell few keys apart'}. "
+        f"Use a head size of at least {thresholds['min-head-dim']}.",
+        {"head_dim": head_dim_value, "nhead": spec.arg("nhead")},
+    )
