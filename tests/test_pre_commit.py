@@ -14,10 +14,11 @@ import pytest
 from tests.conftest import REPO
 
 BAD = "import torch.nn as nn\nlayer = nn.TransformerEncoderLayer(d_model=2, nhead=1)\n"
+BAD_CONFIG = "model:\n  layer:\n    _target_: torch.nn.TransformerEncoderLayer\n    d_model: 2\n    nhead: 1\n"
 GOOD = "import torch.nn as nn\nlayer = nn.TransformerEncoderLayer(d_model=64, nhead=4)\n"
 
 
-def test_hook_fails_on_the_bad_file_and_passes_on_the_good(tmp_path):
+def test_hook_fails_on_bad_python_and_yaml_and_passes_on_the_good(tmp_path):
     if shutil.which("git") is None or not (REPO / ".git").exists():
         pytest.skip("needs git and a git checkout of lnlint")
     pytest.importorskip("pre_commit")
@@ -48,3 +49,11 @@ def test_hook_fails_on_the_bad_file_and_passes_on_the_good(tmp_path):
     assert "Failed" in failed.stdout
     assert "bad.py:2:9: LN001 [error] LayerNorm over 2 features (d_model = 2)" in failed.stdout
     assert "good.py" not in failed.stdout.split("Failed", 1)[1]
+
+    run("git", "rm", "-q", "--cached", "bad.py")
+    (user / "encoder.yaml").write_text(BAD_CONFIG)
+    run("git", "add", "encoder.yaml")
+    config = run(sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "lnlint")
+    assert config.returncode == 1, config.stdout + config.stderr
+    assert "encoder.yaml:3:5: LN001 [error] LayerNorm over 2 features (d_model = 2 from key d_model at line 4)" in config.stdout
+    assert "bad.py" not in config.stdout
