@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+import warnings
 
 from lnlint.confirm import ConfirmError, ConfirmSettings, confirm_one, empty_confirmation, import_torch, select_device
 from lnlint.findings import Finding
 
 
 def _serve(connection, settings: ConfirmSettings) -> None:
+    # CPU wheels without numpy warn when torch first touches it; not the user's concern.
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")
     try:
         torch = import_torch()
         device = select_device(settings.device)
