@@ -14,8 +14,23 @@ BAD = [(code, i, src) for code, rule in CATALOGUE.items() for i, src in enumerat
 GOOD = [(code, i, src) for code, rule in CATALOGUE.items() for i, src in enumerate(rule.good)]
 
 
+def test_every_rule_has_a_check_and_every_check_a_rule():
+    from lnlint.rules import PIPELINE_CODES, checks
+
+    declared = [code for module in checks() for code in module.CODES]
+    assert len(declared) == len(set(declared)), "two checks declare the same code"
+    assert set(declared) | set(PIPELINE_CODES) == set(CATALOGUE)
+
+
+def test_every_rule_a_check_reports_has_a_probe():
+    pytest.importorskip("torch")
+    from lnlint.confirm.probes import PROBES
+    from lnlint.rules import checks
+
+    assert set(PROBES) == {code for module in checks() for code in module.CODES}
+
+
 def test_every_rule_has_examples_and_docs():
-    assert set(CATALOGUE) == {"LN001", "LN002", "LN003", "LN004", "LN005", "LN006", "LN900"}
     for rule in CATALOGUE.values():
         assert rule.bad, f"{rule.code} has no bad example"
         assert rule.what.strip() and rule.why.strip() and rule.fix.strip()

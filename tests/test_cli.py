@@ -20,7 +20,7 @@ LN001_MESSAGE = (
     "LayerNorm over 2 features (d_model = 2 from constant D at line 3) maps every token to one of two "
     "points, ±(1, -1) before γ and β "
     "(one bit per token). This post-LN layer's output is that LayerNorm's output; norm_first=True does "
-    "not fix it, the sublayers would see the same points. Use a width of at least 8."
+    "not fix it, the sublayers would see the same points. Widen it: transformer widths are typically 64 to 4096."
 )
 LN005_MESSAGE = (
     "Post-LN TransformerEncoderLayer stack of 12 layers (depth = 12) with no learning-rate warmup, Admin or DeepNorm "

@@ -56,9 +56,9 @@ def test_hydra_pre_ln_stack_without_and_with_final_norm(project):
         "    nhead: 8\n"
         "    norm_first: true\n"
     )
-    assert codes_at(project, "a.yaml", base) == [("LN006", 2, 3)]
+    assert codes_at(project, "a.yaml", base, "--ignore", "LN007") == [("LN006", 2, 3)]
     with_norm = base + "  norm:\n    _target_: torch.nn.LayerNorm\n    normalized_shape: 2\n"
-    result = findings(project, "b.yaml", with_norm)
+    result = findings(project, "b.yaml", with_norm, "--ignore", "LN007")
     assert [(c, r, col) for c, r, col, _ in result] == [("LN001", 10, 5)]
     assert "final norm of the TransformerEncoder at line 2" in result[0][3]
 
@@ -146,7 +146,7 @@ lr_annealing: !new:speechbrain.nnet.schedulers.NoamScheduler
 
 
 def test_hyperpyyaml_tags_load_and_resolve(project):
-    result = findings(project, "hparams.yaml", HYPERPYYAML)
+    result = findings(project, "hparams.yaml", HYPERPYYAML, "--ignore", "LN007")
     assert [(c, r, col) for c, r, col, _ in result] == [("LN001", 4, 16), ("LN001", 11, 11)]
     assert "pre-LN layer" in result[0][3]
     assert "final norm of the TransformerEncoder at line 8" in result[1][3]
@@ -377,6 +377,24 @@ def test_hydra_pre_ln_stack_of_unknown_depth_lacks_its_final_norm(project):
         "    nhead: 8\n"
         "    norm_first: true\n"
     )
-    ((code, row, column, message),) = findings(project, "model.yaml", text)
+    ((code, row, column, message),) = findings(project, "model.yaml", text, "--ignore", "LN007")
     assert (code, row, column) == ("LN006", 2, 3)
     assert "stack of an unknown number of layers" in message
+
+
+def test_hydra_pre_ln_encoder_keeps_the_nested_tensor_default(project):
+    text = (
+        "encoder:\n"
+        "  _target_: torch.nn.TransformerEncoder\n"
+        "  num_layers: 6\n"
+        "  encoder_layer:\n"
+        "    _target_: torch.nn.TransformerEncoderLayer\n"
+        "    d_model: 512\n"
+        "    nhead: 8\n"
+        "    norm_first: true\n"
+        "  norm:\n"
+        "    _target_: torch.nn.LayerNorm\n"
+        "    normalized_shape: 512\n"
+    )
+    assert codes_at(project, "encoder.yaml", text) == [("LN007", 2, 3)]
+    assert codes_at(project, "off.yaml", text + "  enable_nested_tensor: false\n") == []

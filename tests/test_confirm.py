@@ -13,22 +13,22 @@ torch = pytest.importorskip("torch")
 
 from lnlint.confirm import calibration as cal  # noqa: E402
 from lnlint.confirm import metrics  # noqa: E402
-from lnlint.confirm.build import Shape, build_stack  # noqa: E402
+from lnlint.confirm.build import BuildPlan, build_stack  # noqa: E402
 from lnlint.confirm.probes import (  # noqa: E402
     ProbeOptions,
-    collapse,
-    construction,
-    depth,
-    final_norm,
-    heads,
-    narrow,
+    collapse_probe,
+    construction_probe,
+    depth_probe,
+    final_norm_probe,
+    heads_probe,
+    narrow_probe,
 )
 
 CPU = ProbeOptions(torch.device("cpu"))
 
 
 def layer(d, h, norm_first=False, n=1, final=False, ff=None):
-    return Shape("TransformerEncoderLayer", {"d_model": d, "nhead": h, "dim_feedforward": ff or 4 * d, "norm_first": norm_first}, n, final)
+    return BuildPlan("TransformerEncoderLayer", {"d_model": d, "nhead": h, "dim_feedforward": ff or 4 * d, "norm_first": norm_first}, n, final)
 
 
 def run(shape_probe, shape):
@@ -44,17 +44,17 @@ def confirmed(project, source, *args):
 
 # --- each probe: a healthy configuration passes, a broken one fails ---------------------------
 def test_collapse_probe_seed_configuration_and_healthy_width():
-    broken = run(collapse, layer(2, 2))
+    broken = run(collapse_probe, layer(2, 2))
     assert broken.verdict == "confirmed"
     assert broken.metrics["output_top2_mass"] >= 0.99
     assert broken.metrics["zero_gradient_share"] > 0.1
-    healthy = run(collapse, layer(64, 4))
+    healthy = run(collapse_probe, layer(64, 4))
     assert healthy.verdict == "not-reproduced"
     assert healthy.metrics["output_top2_mass"] < 0.05
 
 
 def test_collapse_probe_pre_ln_reports_the_sublayer_input():
-    measured = run(collapse, layer(2, 1, norm_first=True))
+    measured = run(collapse_probe, layer(2, 1, norm_first=True))
     assert measured.verdict == "confirmed"
     assert measured.metrics["sublayer_input_top2_mass"] >= cal.TOP2_COLLAPSED
     assert measured.metrics["output_top2_mass"] < measured.metrics["sublayer_input_top2_mass"]
@@ -62,36 +62,36 @@ def test_collapse_probe_pre_ln_reports_the_sublayer_input():
 
 
 def test_narrow_layernorm_geometry():
-    measured = run(narrow, Shape("LayerNorm", {"normalized_shape": 4}))
+    measured = run(narrow_probe, BuildPlan("LayerNorm", {"normalized_shape": 4}))
     assert measured.verdict == "confirmed"
     assert measured.metrics["output_rank"] <= 3
     assert measured.metrics["output_row_norm_spread"] < 0.01
-    assert run(collapse, Shape("LayerNorm", {"normalized_shape": 4})).verdict == "not-reproduced"
+    assert run(collapse_probe, BuildPlan("LayerNorm", {"normalized_shape": 4})).verdict == "not-reproduced"
     # With eps far above the variance LayerNorm stops normalising: the rows leave the sphere.
-    loose = run(narrow, Shape("LayerNorm", {"normalized_shape": 4, "eps": 10.0}))
+    loose = run(narrow_probe, BuildPlan("LayerNorm", {"normalized_shape": 4, "eps": 10.0}))
     assert loose.verdict == "not-reproduced"
 
 
 def test_construction_probe():
-    broken = run(construction, layer(6, 4))
+    broken = run(construction_probe, layer(6, 4))
     assert broken.verdict == "confirmed"
     assert "AssertionError: embed_dim must be divisible by num_heads" in broken.summary
-    assert run(construction, layer(8, 4)).verdict == "not-reproduced"
+    assert run(construction_probe, layer(8, 4)).verdict == "not-reproduced"
 
 
 def test_heads_probe():
-    broken = run(heads, layer(16, 16))
+    broken = run(heads_probe, layer(16, 16))
     assert broken.verdict == "confirmed" and broken.metrics["distinct_targets_per_head"] <= 2.0
-    healthy = run(heads, layer(64, 8))
+    healthy = run(heads_probe, layer(64, 8))
     assert healthy.verdict == "not-reproduced" and healthy.metrics["distinct_targets_per_head"] > cal.DISTINCT_TARGETS
 
 
 def test_depth_probe_post_ln_24_layers_against_pre_ln():
-    post = run(depth, layer(32, 4, n=24))
+    post = run(depth_probe, layer(32, 4, n=24))
     assert post.verdict == "confirmed"
     assert post.metrics["token_cosine"] >= 0.6
     assert post.metrics["amplification"] >= 0.8
-    pre = run(depth, layer(32, 4, norm_first=True, n=24, final=True))
+    pre = run(depth_probe, layer(32, 4, norm_first=True, n=24, final=True))
     assert pre.verdict == "not-reproduced"
     assert pre.metrics["token_cosine"] < 0.6 and pre.metrics["amplification"] < 0.8
 
@@ -124,15 +124,20 @@ def test_admin_style_stack_is_not_in_the_linear_regime():
 
 
 def test_final_norm_probe():
-    broken = run(final_norm, layer(32, 4, norm_first=True, n=6))
+    broken = run(final_norm_probe, layer(32, 4, norm_first=True, n=6))
     assert broken.verdict == "confirmed" and broken.metrics["rms_growth"] >= cal.RMS_GROWTH
-    healthy = run(final_norm, layer(32, 4, norm_first=True, n=6, final=True))
+    healthy = run(final_norm_probe, layer(32, 4, norm_first=True, n=6, final=True))
     assert healthy.verdict == "not-reproduced"
 
 
 def test_first_step_probe_uses_the_learning_rate():
-    measured = depth(layer(32, 4, n=18), ProbeOptions(torch.device("cpu"), lr=3e-3))
-    assert measured.metrics["first_step_change"] > 0
+    def change(lr):
+        return depth_probe(layer(32, 4, n=18), ProbeOptions(torch.device("cpu"), lr=lr)).metrics["first_step_change"]
+
+    small, large = change(3e-6), change(3e-3)
+    # Adam's first step moves every weight by about lr: the output change scales with it.
+    assert 0 < small < 0.05 < large
+    assert large / small > 100
 
 
 # --- through the command line ----------------------------------------------------------------
@@ -195,6 +200,22 @@ def test_same_input_same_numbers(project):
     first = [r["confirmation"]["metrics"] for r in confirmed(project, source)]
     second = [r["confirmation"]["metrics"] for r in confirmed(project, source)]
     assert first == second
+
+
+def test_nn_transformer_stacks_and_nested_tensor_are_built_from_the_spec(project):
+    source = (
+        "import torch.nn as nn\n"
+        "t = nn.Transformer(d_model=64, nhead=4, num_encoder_layers=24, num_decoder_layers=2)\n"
+        "e = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, norm_first=True), 2, norm=nn.LayerNorm(64))\n"
+    )
+    by_code = {f["code"]: f["confirmation"] for f in confirmed(project, source)}
+    assert set(by_code) == {"LN005", "LN007"}
+    assert by_code["LN005"]["verdict"] == "confirmed"
+    assert by_code["LN005"]["metrics"]["estimated_parameters"] == sum(
+        p.numel() for p in build_stack(layer(64, 4, n=24, ff=2048, final=True)).parameters()
+    )
+    assert by_code["LN007"]["verdict"] == "confirmed"
+    assert "encoder_layer.norm_first was True" in by_code["LN007"]["summary"]
 
 
 def test_sarif_carries_the_confirmation(project):
@@ -262,10 +283,10 @@ def test_confirm_train_runs_the_training_probe(project):
     [
         layer(512, 8, n=2, ff=2048),
         layer(24, 4, n=3, ff=40, final=True),
-        Shape("TransformerDecoderLayer", {"d_model": 16, "nhead": 2, "dim_feedforward": 8, "bias": False}, 2),
-        Shape("Transformer", {"d_model": 16, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 3, "dim_feedforward": 8}),
-        Shape("LayerNorm", {"normalized_shape": (3, 5)}),
-        Shape("LayerNorm", {"normalized_shape": [4], "elementwise_affine": False}),
+        BuildPlan("TransformerDecoderLayer", {"d_model": 16, "nhead": 2, "dim_feedforward": 8, "bias": False}, 2),
+        BuildPlan("Transformer", {"d_model": 16, "nhead": 2, "num_encoder_layers": 2, "num_decoder_layers": 3, "dim_feedforward": 8}),
+        BuildPlan("LayerNorm", {"normalized_shape": (3, 5)}),
+        BuildPlan("LayerNorm", {"normalized_shape": [4], "elementwise_affine": False}),
     ],
 )
 def test_parameter_count_is_exact_before_building(shape):
@@ -274,7 +295,7 @@ def test_parameter_count_is_exact_before_building(shape):
 
 
 def test_cost_is_estimated_before_building():
-    measured = run(depth, layer(512, 8, n=2, ff=2048))
+    measured = run(depth_probe, layer(512, 8, n=2, ff=2048))
     assert measured.metrics["estimated_parameters"] == sum(p.numel() for p in build_stack(layer(512, 8, n=2, ff=2048)).parameters())
     assert measured.metrics["estimated_activation_bytes"] > 0
 

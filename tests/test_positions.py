@@ -10,8 +10,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import PositionProvider
 
-from lnlint.python.positions import Positions
-from lnlint.python.scopes import index_module
+from lnlint.frontends.python.positions import Positions
+from lnlint.frontends.python.scopes import index_module
 
 TRICKY = '''\
 #!/usr/bin/env python

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from lnlint.catalogue import load_catalogue
 from lnlint.findings import Finding
 from lnlint.report import github
 from lnlint.spec import Location
@@ -26,7 +27,7 @@ def test_github_golden(project):
     assert run.output == (
         "::error title=lnlint (LN001),file=pkg/m.py,line=3,col=5,endLine=3,endColumn=20::LN001 LayerNorm "
         "over 2 features (normalized_shape = 2) maps every token to one of two points, ±(1, -1) before γ "
-        "and β (one bit per token). Whatever follows it sees only that. Use a width of at least 8.\n"
+        "and β (one bit per token). Whatever follows it sees only that. Widen it: transformer widths are typically 64 to 4096.\n"
         "::warning title=lnlint (LN005),file=pkg/m.py,line=4,col=8,endLine=4,endColumn=68::LN005 Post-LN "
         "TransformerEncoderLayer stack of 12 layers (depth = 12) with no learning-rate warmup, Admin or "
         "DeepNorm found: post-LN amplifies parameter updates O(N) with depth and needs warmup to train "
@@ -64,7 +65,7 @@ def test_sarif_validates_against_the_schema(project):
     driver = run["tool"]["driver"]
     assert driver["name"] == "lnlint" and driver["version"] and driver["informationUri"]
     rule_ids = [rule["id"] for rule in driver["rules"]]
-    assert rule_ids == ["LN001", "LN002", "LN003", "LN004", "LN005", "LN006", "LN900"]
+    assert rule_ids == sorted(load_catalogue())
     for rule in driver["rules"]:
         assert rule["help"]["markdown"].startswith("## What it does")
         assert rule["defaultConfiguration"]["level"] in ("error", "warning", "note")

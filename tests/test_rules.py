@@ -73,7 +73,7 @@ def test_deepnorm_false_is_not_a_mitigation(project):
 
 
 def test_pre_ln_and_unknown_placement_are_not_deep_post_ln(project):
-    pre = HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=True), 48, norm=nn.LayerNorm(512))\n"
+    pre = HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=True), 48, norm=nn.LayerNorm(512), enable_nested_tensor=False)\n"
     unknown = HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=flag), 48)\n"
     assert project.findings(pre) == []
     assert project.findings(unknown) == []
@@ -87,10 +87,11 @@ def test_thresholds_come_from_configuration(project):
 
 
 PRE_LN_LAYER = "nn.TransformerEncoderLayer(512, 8, norm_first=True)"
+NO_LN007 = ("--ignore", "LN007")  # pre-LN encoders also get LN007 (info), tested on its own
 
 
 def test_pre_ln_stack_without_final_norm(project):
-    findings = project.findings(HEAD + f"enc = nn.TransformerEncoder({PRE_LN_LAYER}, 6)\n")
+    findings = project.findings(HEAD + f"enc = nn.TransformerEncoder({PRE_LN_LAYER}, 6)\n", *NO_LN007)
     assert [f["code"] for f in findings] == ["LN006"]
     assert "enable_nested_tensor=False" in findings[0]["message"]
 
@@ -122,7 +123,7 @@ FINAL_NORMS = {
 
 @pytest.mark.parametrize("body", FINAL_NORMS.values(), ids=FINAL_NORMS.keys())
 def test_final_norm_forms(project, body):
-    assert project.findings(HEAD + body + "\n") == []
+    assert project.findings(HEAD + body + "\n", *NO_LN007) == []
 
 
 def test_norm_applied_before_the_stack_does_not_count(project):
@@ -135,12 +136,12 @@ def test_norm_applied_before_the_stack_does_not_count(project):
         "        x = self.norm(x)\n"
         "        return self.enc(x)\n"
     )
-    assert [f["code"] for f in project.findings(HEAD + body)] == ["LN006"]
+    assert [f["code"] for f in project.findings(HEAD + body, *NO_LN007)] == ["LN006"]
 
 
 def test_final_norm_too_narrow_names_its_role(project):
     findings = project.findings(
-        HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, norm_first=True), 2, norm=nn.LayerNorm(2))\n"
+        HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, norm_first=True), 2, norm=nn.LayerNorm(2))\n", *NO_LN007
     )
     assert [f["code"] for f in findings] == ["LN001"]
     assert "final norm of the TransformerEncoder at line 2" in findings[0]["message"]
@@ -199,7 +200,7 @@ UNKNOWN_DEPTH_STACKS = {
 
 @pytest.mark.parametrize("body", UNKNOWN_DEPTH_STACKS.values(), ids=list(UNKNOWN_DEPTH_STACKS))
 def test_pre_ln_stack_of_unknown_depth_still_lacks_its_final_norm(project, body):
-    (finding,) = project.findings(HEAD + body)
+    (finding,) = project.findings(HEAD + body, *NO_LN007)
     assert finding["code"] == "LN006"
     assert "stack of an unknown number of layers (depth unknown (" in finding["message"]
 
@@ -208,7 +209,7 @@ def test_unknown_depth_is_silent_where_depth_decides(project):
     post_ln = HEAD + "def build(n):\n    return nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), n)\n"
     assert project.findings(post_ln) == []
     with_norm = HEAD + f"def build(n):\n    return nn.TransformerEncoder({PRE_LN_LAYER}, n, norm=nn.LayerNorm(512))\n"
-    assert project.findings(with_norm) == []
+    assert project.findings(with_norm, *NO_LN007) == []
 
 
 def test_extra_warmup_keys_apply_to_python_and_configs_alike(project):
@@ -222,3 +223,22 @@ def test_extra_warmup_keys_apply_to_python_and_configs_alike(project):
     assert [(f["filename"], f["code"], f["severity"]) for f in without] == [
         ("config.yaml", "LN005", "error"), ("model.py", "LN005", "error")
     ]
+
+
+NESTED_TENSOR = {
+    "default": ("enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=True), 6, norm=nn.LayerNorm(512))", ["LN007"]),
+    "explicit True": ("enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=True), 6, nn.LayerNorm(512), True)", ["LN007"]),
+    "turned off": ("enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=True), 6, nn.LayerNorm(512), enable_nested_tensor=False)", []),
+    "post-LN": ("enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), 6)", []),
+    "decoder": ("dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(512, 8, norm_first=True), 6, norm=nn.LayerNorm(512))", []),
+    "unknown placement": ("enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=flag), 6, norm=nn.LayerNorm(512))", []),
+}
+
+
+@pytest.mark.parametrize("body,codes", NESTED_TENSOR.values(), ids=list(NESTED_TENSOR))
+def test_nested_tensor_with_pre_ln(project, body, codes):
+    findings = project.findings(HEAD + body + "\n")
+    assert [f["code"] for f in findings] == codes
+    for finding in findings:
+        assert finding["severity"] == "info"
+        assert "Pass enable_nested_tensor=False" in finding["message"]

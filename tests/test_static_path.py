@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from lnlint.signatures import REQUIRED, SIGNATURES
+from lnlint.frontends.signatures import REQUIRED, SIGNATURES
 
 
 def test_full_lint_run_does_not_import_torch(tmp_path):

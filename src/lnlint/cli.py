@@ -98,7 +98,7 @@ def check(
     confirm_timeout: float,
 ) -> None:
     """Lint PATHS (default: the current folder) for broken normalisation set-ups."""
-    from lnlint.config import ConfigError, load_settings, settings_from_table
+    from lnlint.settings import ConfigError, load_settings, settings_from_table
     from lnlint.discover import GitError, changed_files, discover
     from lnlint.lint import lint_paths
     from lnlint.report import FORMATS, TEXT_FORMATS

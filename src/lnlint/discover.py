@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from lnlint.config import Settings
+from lnlint.settings import Settings
 
 
 def _wanted(name: str, settings: Settings) -> bool:

@@ -10,10 +10,11 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Iterable
 
-from lnlint.config import Settings
+from lnlint.settings import Settings
 from lnlint.findings import Finding
+from lnlint.frontends.policy import MitigationPolicy
 from lnlint.rules import make_finding, run_rules
-from lnlint.source import SourceError, decode_python, decode_text, read_regular_file
+from lnlint.frontends.source import SourceError, decode_python, decode_text, read_regular_file
 from lnlint.spec import Location
 from lnlint.suppression import is_suppressed, skips_file
 
@@ -30,18 +31,18 @@ class RunResult:
 
 def lint_python(data: bytes, path: str, settings: Settings) -> list[Finding]:
     """Findings for one Python file, before suppression and selection."""
-    from lnlint.python import python_specs
+    from lnlint.frontends.python import python_specs
 
     text = decode_python(data)
     if skips_file(text):
         return []
-    specs = python_specs(text, data, path, settings.warmup_keys)
+    specs = python_specs(text, data, path, MitigationPolicy(settings.warmup_keys))
     return list(run_rules(specs, settings.thresholds)) if specs else []
 
 
 @lru_cache(maxsize=8)
-def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...], warmup_keys: frozenset[str]):
-    from lnlint.configs import Vocabulary
+def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...]):
+    from lnlint.frontends.configs import Vocabulary
 
     base = Vocabulary()
     extra = dict(extra_keys)
@@ -50,19 +51,18 @@ def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...], warmup_keys
         heads=base.heads + extra.get("heads", ()),
         depth=base.depth + extra.get("depth", ()),
         placement=base.placement + extra.get("placement", ()),
-        warmup=warmup_keys,
     )
 
 
 def lint_config(data: bytes, path: str, settings: Settings) -> list[Finding]:
     """Findings for one YAML or JSON file, before suppression and selection."""
-    from lnlint.configs import config_file_specs
+    from lnlint.frontends.configs import config_file_specs
 
     text = decode_text(data)
     if skips_file(text):
         return []
-    vocabulary = _vocabulary(tuple(sorted(settings.extra_keys.items())), settings.warmup_keys)
-    specs, cycles = config_file_specs(text, data, path, vocabulary, path.endswith(".json"))
+    vocabulary = _vocabulary(tuple(sorted(settings.extra_keys.items())))
+    specs, cycles = config_file_specs(text, data, path, vocabulary, MitigationPolicy(settings.warmup_keys), path.endswith(".json"))
     findings = [_parse_error(path, cycle) for cycle in cycles]
     if specs:
         findings.extend(run_rules(specs, settings.thresholds))
@@ -83,7 +83,7 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
     is_config = path.suffix.lower() in CONFIG_SUFFIXES
     try:
         if is_config:
-            from lnlint.configs import MAX_BYTES
+            from lnlint.frontends.configs import MAX_BYTES
 
             read = read_regular_file(path, MAX_BYTES)
             if read is None:

@@ -91,8 +91,12 @@ class LayerSpec:
 class StackSpec:
     """N copies of one layer applied in sequence: TransformerEncoder/Decoder, ModuleList, ...
 
+    `kind` is the stack's class (`TransformerEncoder`, `ModuleList`, ...), or a key of
+    TRANSFORMER_PARTS for the encoder and decoder that an `nn.Transformer` builds.
     `layer` is the LayerSpec of the repeated layer, or Unknown when it cannot be traced.
     `final_norm` is Value(True/False) when known: whether a norm is applied to the output.
+    `args` holds the stack constructor's own arguments (`enable_nested_tensor`, ...), bound
+    like LayerSpec.args; empty for stacks that are not a torch class.
     """
 
     kind: str
@@ -101,11 +105,14 @@ class StackSpec:
     final_norm: Resolved
     location: Location
     context: Context = field(default_factory=Context)
+    args: Mapping[str, Resolved] = field(default_factory=dict)
 
 
 Spec = Union[LayerSpec, StackSpec]
 
 LAYER_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer")
+# The stacks inside an nn.Transformer, as StackSpec kinds, and how messages name them.
+TRANSFORMER_PARTS = {"Transformer.encoder": "nn.Transformer encoder", "Transformer.decoder": "nn.Transformer decoder"}
 STACK_KINDS = ("TransformerEncoder", "TransformerDecoder")
 TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer", "LayerNorm")
 
@@ -123,6 +130,19 @@ def feature_count(normalized_shape: object) -> int | None:
             return None
         count *= dim
     return count if dims else None
+
+
+_PLAIN_ORIGINS = ("literal", "torch default")
+
+
+def cite(name: str, resolved: Resolved) -> str:
+    """How a message names a value: `d_model = 2`, plus where it came from unless written
+    right there (`d_model = 2 from constant D at line 3`, `d_model = 2 from key d_model = ${size.d}`)."""
+    if not isinstance(resolved, Value):
+        return f"{name} unknown"
+    if resolved.origin in _PLAIN_ORIGINS:
+        return f"{name} = {resolved.value!r}"
+    return f"{name} = {resolved.value!r} from {resolved.origin}"
 
 
 def describe(name: str, resolved: Resolved) -> str:

@@ -58,36 +58,21 @@ def select_device(name: str):
     return device
 
 
-def shape_for(finding: Finding):
-    """The shape to build for a finding (depth probes of nn.Transformer build its stack)."""
-    from lnlint.confirm.build import NotBuildable, Shape, shape_of
-
-    if finding.spec is None:
-        raise NotBuildable("the finding has no configuration")
-    shape = shape_of(finding.spec)
-    part = finding.values.get("part")
-    if shape.kind == "Transformer" and finding.code in ("LN005", "LN006") and part is not None:
-        depth = finding.values["depth"].value  # type: ignore[union-attr]
-        kind = "TransformerDecoderLayer" if part.value == "decoder" else "TransformerEncoderLayer"  # type: ignore[union-attr]
-        drop = ("num_encoder_layers", "num_decoder_layers")
-        kwargs = {k: v for k, v in shape.kwargs.items() if k not in drop}
-        return Shape(kind, kwargs, int(depth), final_norm=True)  # type: ignore[arg-type]
-    return shape
-
-
 def confirm_one(finding: Finding, settings: ConfirmSettings, device) -> dict[str, object]:
     """Measure one finding (in the probe process; see `worker`)."""
-    from lnlint.confirm.build import NotBuildable
+    from lnlint.confirm.build import NotBuildable, plan_for
     from lnlint.confirm.probes import PROBES, ProbeOptions
 
     torch = import_torch()
     start = time.perf_counter()
     result = empty_confirmation(str(device), torch.__version__, settings.seed)
     try:
-        shape = shape_for(finding)
+        if finding.spec is None:
+            raise NotBuildable("the finding has no configuration")
+        plan = plan_for(finding.spec)
         options = ProbeOptions(device, settings.seed, settings.max_params, settings.lr, settings.train)
         try:
-            measured = PROBES[finding.code](shape, options)
+            measured = PROBES[finding.code](plan, options)
         except torch.cuda.OutOfMemoryError:
             if device.type != "cuda":
                 raise
@@ -95,7 +80,7 @@ def confirm_one(finding: Finding, settings: ConfirmSettings, device) -> dict[str
             device = torch.device("cpu")
             result["device"] = "cpu (after running out of CUDA memory)"
             options = ProbeOptions(device, settings.seed, settings.max_params, settings.lr, settings.train)
-            measured = PROBES[finding.code](shape, options)
+            measured = PROBES[finding.code](plan, options)
         result.update(verdict=measured.verdict, metrics=measured.metrics, summary=measured.summary, proxy=measured.proxy)
         if measured.proxy:
             reduced = ", ".join(f"{name}={value}" for name, value in measured.proxy.items())

@@ -3,15 +3,16 @@ defaults; anything unknown makes the finding `skipped`, with the missing value n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
-from lnlint.signatures import SIGNATURES
+from lnlint.frontends.signatures import SIGNATURES
 from lnlint.spec import LayerSpec, Spec, StackSpec, Unknown, Value, feature_count
 
 _IGNORED = frozenset({"device", "dtype", "batch_first", "custom_encoder", "custom_decoder"})
+_STACK_OPTIONS = frozenset({"enable_nested_tensor", "mask_check"})
 
 
 class NotBuildable(Exception):
@@ -19,13 +20,15 @@ class NotBuildable(Exception):
 
 
 @dataclass(frozen=True)
-class Shape:
-    """What a probe builds: one layer kind, its constructor arguments, and how it is stacked."""
+class BuildPlan:
+    """A buildable configuration, what a probe builds: one layer kind, its constructor
+    arguments, how it is stacked, and the arguments of the torch stack around it."""
 
     kind: str  # TransformerEncoderLayer, TransformerDecoderLayer, Transformer or LayerNorm
     kwargs: dict
     depth: int = 1
     final_norm: bool = False
+    stack_kwargs: dict = field(default_factory=dict)  # TransformerEncoder's own, e.g. enable_nested_tensor
 
     @property
     def feature_shape(self) -> tuple[int, ...]:
@@ -79,7 +82,7 @@ def _count(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def shape_of(spec: Spec) -> Shape:
+def plan_for(spec: Spec) -> BuildPlan:
     if isinstance(spec, StackSpec):
         if not isinstance(spec.layer, LayerSpec):
             raise NotBuildable(f"the stacked layer is unknown ({spec.layer.reason})")
@@ -87,8 +90,9 @@ def shape_of(spec: Spec) -> Shape:
         if not (isinstance(depth, Value) and isinstance(depth.value, int) and depth.value >= 1):
             raise NotBuildable("the depth is unknown")
         final = spec.final_norm.value if isinstance(spec.final_norm, Value) else False
-        layer = shape_of(spec.layer)
-        return Shape(layer.kind, layer.kwargs, depth.value, bool(final))
+        layer = plan_for(spec.layer)
+        stack_kwargs = {name: value.value for name, value in spec.args.items() if name in _STACK_OPTIONS and isinstance(value, Value)}
+        return BuildPlan(layer.kind, layer.kwargs, depth.value, bool(final), stack_kwargs)
     if spec.context.placement_overridden:
         raise NotBuildable(f"{spec.context.placement_overridden}: lnlint builds only torch's own classes")
     if spec.context.norm_type != "LayerNorm":
@@ -103,10 +107,10 @@ def shape_of(spec: Spec) -> Shape:
         kwargs[name] = value.value
     if "activation" in kwargs and not isinstance(kwargs["activation"], str):
         raise NotBuildable("activation is not a name torch knows")
-    return Shape(spec.kind, kwargs)
+    return BuildPlan(spec.kind, kwargs)
 
 
-def width_proxy(shape: Shape) -> Shape:
+def width_proxy(shape: BuildPlan) -> BuildPlan:
     """The same depth, head ratio and placement at PROXY_WIDTH, for depth probes."""
     from lnlint.confirm.calibration import PROXY_WIDTH
 
@@ -120,10 +124,10 @@ def width_proxy(shape: Shape) -> Shape:
         nhead -= 1
     kwargs["nhead"] = nhead
     kwargs["dim_feedforward"] = max(1, int(shape.kwargs.get("dim_feedforward", 2048)) * PROXY_WIDTH // d)
-    return Shape(shape.kind, kwargs, shape.depth, shape.final_norm)
+    return BuildPlan(shape.kind, kwargs, shape.depth, shape.final_norm)
 
 
-def _narrow_feedforward(shape: Shape) -> Shape:
+def _narrow_feedforward(shape: BuildPlan) -> BuildPlan:
     """The feed-forward at most FEEDFORWARD_RATIO times d_model: it plays no part in what the
     width, heads and depth probes measure beyond its size."""
     from lnlint.confirm.calibration import FEEDFORWARD_RATIO
@@ -133,19 +137,19 @@ def _narrow_feedforward(shape: Shape) -> Shape:
     ceiling = FEEDFORWARD_RATIO * shape.d_model
     if int(shape.kwargs.get("dim_feedforward", 2048)) <= ceiling:
         return shape
-    return Shape(shape.kind, dict(shape.kwargs, dim_feedforward=ceiling), shape.depth, shape.final_norm)
+    return BuildPlan(shape.kind, dict(shape.kwargs, dim_feedforward=ceiling), shape.depth, shape.final_norm)
 
 
 def within_budget(
-    shape: Shape, max_params: int, batch: int, tokens: int, keep_width: bool
-) -> tuple[Shape, dict | None]:
+    shape: BuildPlan, max_params: int, batch: int, tokens: int, keep_width: bool
+) -> tuple[BuildPlan, dict | None]:
     """The shape itself when its parameters and activations fit the budget; else a proxy
     that fits, and the dimensions it changed; NotBuildable with the estimate when none does.
     Nothing is allocated to find out. Width probes keep d_model (it is what they measure);
     depth probes may narrow it, keeping the head ratio."""
     from lnlint.confirm.calibration import MAX_ACTIVATION_BYTES
 
-    def fits(candidate: Shape) -> bool:
+    def fits(candidate: BuildPlan) -> bool:
         return (
             candidate.parameter_count() <= max_params
             and candidate.activation_bytes(batch, tokens) <= MAX_ACTIVATION_BYTES
@@ -166,7 +170,7 @@ def within_budget(
     return candidate, changed
 
 
-def build_layer(shape: Shape) -> nn.Module:
+def build_layer(shape: BuildPlan) -> nn.Module:
     cls = getattr(nn, shape.kind)
     kwargs = dict(shape.kwargs)
     if shape.kind != "LayerNorm":
@@ -197,7 +201,7 @@ class Stack(nn.Module):
         return self.norm(x) if self.norm is not None else x
 
 
-def build_stack(shape: Shape, depth: int | None = None) -> nn.Module:
+def build_stack(shape: BuildPlan, depth: int | None = None) -> nn.Module:
     """The stack a shape describes (an nn.Transformer is its encoder and decoder)."""
     if shape.kind == "Transformer":
         model = nn.Transformer(**dict(shape.kwargs), batch_first=True)

@@ -11,7 +11,7 @@ from torch import nn
 
 from lnlint.confirm import calibration as cal
 from lnlint.confirm import metrics
-from lnlint.confirm.build import Shape, build_stack, width_proxy, within_budget
+from lnlint.confirm.build import BuildPlan, build_layer, build_stack, width_proxy, within_budget
 
 
 @dataclass
@@ -31,21 +31,37 @@ class ProbeOptions:
     train: bool = False
 
 
+Probe = Callable[[BuildPlan, ProbeOptions], Measurement]
+PROBES: dict[str, Probe] = {}  # rule code → the probe that confirms it
+
+
+def confirms(code: str) -> Callable[[Probe], Probe]:
+    """Register a probe as the one that confirms `code` (each rule has at most one)."""
+
+    def register(probe: Probe) -> Probe:
+        if code in PROBES:
+            raise ValueError(f"{code} already has a probe")
+        PROBES[code] = probe
+        return probe
+
+    return register
+
+
 def _percent(x: float) -> str:
     return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.3f}%"
 
 
-def _estimates(shape: Shape, batch: int, tokens: int) -> dict[str, float]:
-    """What building and running the shape costs, estimated before anything is built."""
+def _estimates(plan: BuildPlan, batch: int, tokens: int) -> dict[str, float]:
+    """What building and running the plan costs, estimated before anything is built."""
     return {
-        "estimated_parameters": float(shape.parameter_count()),
-        "estimated_activation_bytes": float(shape.activation_bytes(batch, tokens)),
+        "estimated_parameters": float(plan.parameter_count()),
+        "estimated_activation_bytes": float(plan.activation_bytes(batch, tokens)),
     }
 
 
-def _seeded(shape: Shape, seed: int, device: torch.device, depth: int | None = None) -> nn.Module:
+def _seeded(plan: BuildPlan, seed: int, device: torch.device, depth: int | None = None) -> nn.Module:
     torch.manual_seed(seed)
-    return build_stack(shape, depth).to(device).eval()
+    return build_stack(plan, depth).to(device).eval()
 
 
 def _first_layer(model: nn.Module) -> nn.Module:
@@ -66,22 +82,22 @@ class _NormRows:
     proxy: dict | None
 
 
-def _layernorm_measurements(shape: Shape, options: ProbeOptions) -> _NormRows:
+def _layernorm_measurements(plan: BuildPlan, options: ProbeOptions) -> _NormRows:
     """Collapse statistics of the output and of the first LayerNorm's output (norm1), the
     zero-gradient share; the rows watched are norm1's for a pre-LN layer."""
-    d = shape.d_model
-    single, reduced = within_budget(Shape(shape.kind, shape.kwargs), options.max_params, cal.BATCH, cal.TOKENS, keep_width=True)
+    d = plan.d_model
+    single, reduced = within_budget(BuildPlan(plan.kind, plan.kwargs), options.max_params, cal.BATCH, cal.TOKENS, keep_width=True)
     model = _seeded(single, options.seed, options.device)
-    x = metrics.random_input((cal.BATCH, cal.TOKENS, *shape.feature_shape), options.seed, options.device)
+    x = metrics.random_input((cal.BATCH, cal.TOKENS, *plan.feature_shape), options.seed, options.device)
     with torch.no_grad():
         y = model(x)
     output = metrics.collapse(y.reshape(-1, d))
     found = {f"output_{k}": v for k, v in output.items()}
     found["token_cosine"] = metrics.token_cosine(y.reshape(cal.BATCH, cal.TOKENS, d))
-    pre_ln = shape.kind in ("TransformerEncoderLayer", "TransformerDecoderLayer") and shape.kwargs.get("norm_first")
+    pre_ln = plan.kind in ("TransformerEncoderLayer", "TransformerDecoderLayer") and plan.kwargs.get("norm_first")
     watched, sub = output, output
     where = "output rows"
-    if shape.kind != "LayerNorm":
+    if plan.kind != "LayerNorm":
         with torch.no_grad():
             sublayer = _first_layer(model).norm1(x)
         sub = metrics.collapse(sublayer.reshape(-1, d))
@@ -99,13 +115,14 @@ def _layernorm_measurements(shape: Shape, options: ProbeOptions) -> _NormRows:
     )
     if pre_ln:
         summary += f"; layer output top-2 mass {_percent(output['top2_mass'])} (the residual hides it)"
-    normalised = output if shape.kind == "LayerNorm" else sub
+    normalised = output if plan.kind == "LayerNorm" else sub
     return _NormRows(found, watched, normalised, summary, non_finite, reduced)
 
 
-def collapse(shape: Shape, options: ProbeOptions) -> Measurement:
+@confirms("LN001")
+def collapse_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN001: the rows collapse onto one or two points, or the gradients die."""
-    rows = _layernorm_measurements(shape, options)
+    rows = _layernorm_measurements(plan, options)
     collapsed = (
         rows.watched["top2_mass"] >= cal.TOP2_COLLAPSED
         or rows.metrics["zero_gradient_share"] >= cal.DEAD_GRADIENTS
@@ -114,10 +131,11 @@ def collapse(shape: Shape, options: ProbeOptions) -> Measurement:
     return Measurement("confirmed" if collapsed else "not-reproduced", rows.metrics, rows.summary, rows.proxy)
 
 
-def narrow(shape: Shape, options: ProbeOptions) -> Measurement:
+@confirms("LN002")
+def narrow_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN002: LayerNorm's rows keep d-2 degrees of freedom: centred rank <= d-1, equal norms."""
-    rows = _layernorm_measurements(shape, options)
-    d, normalised = shape.d_model, rows.normalised
+    rows = _layernorm_measurements(plan, options)
+    d, normalised = plan.d_model, rows.normalised
     on_sphere = normalised["rank"] <= d - 1 and normalised["row_norm_spread"] <= 0.01
     summary = rows.summary + (
         f"; LayerNorm rows have rank {int(normalised['rank'])} of {d}, row-norm spread {_percent(normalised['row_norm_spread'])}"
@@ -125,9 +143,10 @@ def narrow(shape: Shape, options: ProbeOptions) -> Measurement:
     return Measurement("confirmed" if on_sphere else "not-reproduced", rows.metrics, summary, rows.proxy)
 
 
-def construction(shape: Shape, options: ProbeOptions) -> Measurement:
+@confirms("LN003")
+def construction_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN003: torch's constructor itself."""
-    one_of_each = Shape(shape.kind, dict(shape.kwargs, num_encoder_layers=1, num_decoder_layers=1)) if shape.kind == "Transformer" else Shape(shape.kind, shape.kwargs)
+    one_of_each = BuildPlan(plan.kind, dict(plan.kwargs, num_encoder_layers=1, num_decoder_layers=1)) if plan.kind == "Transformer" else BuildPlan(plan.kind, plan.kwargs)
     try:
         with torch.device("meta"):  # torch checks the arguments; nothing is allocated
             build_stack(one_of_each, 1)
@@ -137,41 +156,43 @@ def construction(shape: Shape, options: ProbeOptions) -> Measurement:
     return Measurement("not-reproduced", {"raised": 0.0}, "torch built the layer")
 
 
-def heads(shape: Shape, options: ProbeOptions) -> Measurement:
+@confirms("LN004")
+def heads_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN004: how many distinct keys each head can single out."""
-    single, reduced = within_budget(Shape(shape.kind, shape.kwargs), options.max_params, cal.DEPTH_BATCH, 32, keep_width=True)
+    single, reduced = within_budget(BuildPlan(plan.kind, plan.kwargs), options.max_params, cal.DEPTH_BATCH, 32, keep_width=True)
     model = _seeded(single, options.seed, options.device)
     layer = _first_layer(model)
-    x = metrics.random_input((cal.DEPTH_BATCH, 32, shape.d_model), options.seed, options.device)
+    x = metrics.random_input((cal.DEPTH_BATCH, 32, plan.d_model), options.seed, options.device)
     with torch.no_grad():
-        source = layer.norm1(x) if shape.kwargs.get("norm_first") else x
+        source = layer.norm1(x) if plan.kwargs.get("norm_first") else x
     distinct = metrics.distinct_attention_targets(layer.self_attn, source)
     verdict = "confirmed" if distinct <= cal.DISTINCT_TARGETS else "not-reproduced"
     return Measurement(verdict, {"distinct_targets_per_head": distinct}, f"{distinct:.1f} distinct attention targets per head on 32 tokens", reduced)
 
 
-def _depth_shape(shape: Shape, options: ProbeOptions) -> tuple[Shape, dict | None]:
-    return within_budget(shape, options.max_params, cal.DEPTH_BATCH, cal.DEPTH_TOKENS, keep_width=False)
+def _depth_shape(plan: BuildPlan, options: ProbeOptions) -> tuple[BuildPlan, dict | None]:
+    return within_budget(plan, options.max_params, cal.DEPTH_BATCH, cal.DEPTH_TOKENS, keep_width=False)
 
 
-def _make(shape: Shape, options: ProbeOptions) -> Callable[[int], nn.Module]:
-    return lambda depth: _seeded(shape, options.seed, options.device, depth)
+def _make(plan: BuildPlan, options: ProbeOptions) -> Callable[[int], nn.Module]:
+    return lambda depth: _seeded(plan, options.seed, options.device, depth)
 
 
-def depth(shape: Shape, options: ProbeOptions) -> Measurement:
+@confirms("LN005")
+def depth_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN005: token uniformity at init, Liu's amplification, first step, optional training."""
-    shape, reduced = _depth_shape(shape, options)
-    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
-    make = _make(shape, options)
-    model = make(shape.depth)
+    plan, reduced = _depth_shape(plan, options)
+    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, plan.d_model), options.seed, options.device)
+    make = _make(plan, options)
+    model = make(plan.depth)
     with torch.no_grad():
         cosine = metrics.token_cosine(model(x))
     if options.lr is not None:  # before the amplification probe shifts the weights
         step = metrics.first_step_change(model, x, options.lr, options.seed)
     found = {
         "token_cosine": cosine,
-        **metrics.amplification(model, make(1), shape.depth, x, options.seed),
-        **_estimates(shape, cal.DEPTH_BATCH, cal.DEPTH_TOKENS),
+        **metrics.amplification(model, make(1), plan.depth, x, options.seed),
+        **_estimates(plan, cal.DEPTH_BATCH, cal.DEPTH_TOKENS),
     }
     summary = f"token |cos| at init {cosine:.2f}; amplification (c_N/c_1)^2/N {found['amplification']:.2f}"
     confirmed = cosine >= cal.COSINE_DEEP or found["amplification"] >= cal.AMPLIFICATION_LINEAR
@@ -180,7 +201,7 @@ def depth(shape: Shape, options: ProbeOptions) -> Measurement:
         summary += f"; first step at lr {options.lr:g} changes the output by {step:.2f}"
         confirmed = confirmed or step >= cal.FIRST_STEP_SCRAMBLES
     if options.train:
-        train_shape = width_proxy(shape)
+        train_shape = width_proxy(plan)
         lr = options.lr or 3e-3
         stuck = cal.STUCK_LOSS * math.log(10)
         rescue = cal.WARMUP_RESCUES * math.log(10)
@@ -197,21 +218,27 @@ def depth(shape: Shape, options: ProbeOptions) -> Measurement:
     return Measurement("confirmed" if confirmed else "not-reproduced", found, summary, reduced)
 
 
-def final_norm(shape: Shape, options: ProbeOptions) -> Measurement:
+@confirms("LN006")
+def final_norm_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN006: how the output scale grows through a stack with no final norm."""
-    shape, reduced = _depth_shape(shape, options)
-    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
-    growth = metrics.rms_growth(_make(shape, options)(shape.depth), x)
+    plan, reduced = _depth_shape(plan, options)
+    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, plan.d_model), options.seed, options.device)
+    growth = metrics.rms_growth(_make(plan, options)(plan.depth), x)
     verdict = "confirmed" if growth >= cal.RMS_GROWTH else "not-reproduced"
-    found = {"rms_growth": growth, **_estimates(shape, cal.DEPTH_BATCH, cal.DEPTH_TOKENS)}
-    return Measurement(verdict, found, f"output RMS is {growth:.2f}x the input's after {shape.depth} layers", reduced)
+    found = {"rms_growth": growth, **_estimates(plan, cal.DEPTH_BATCH, cal.DEPTH_TOKENS)}
+    return Measurement(verdict, found, f"output RMS is {growth:.2f}x the input's after {plan.depth} layers", reduced)
 
 
-PROBES: dict[str, Callable[[Shape, ProbeOptions], Measurement]] = {
-    "LN001": collapse,
-    "LN002": narrow,
-    "LN003": construction,
-    "LN004": heads,
-    "LN005": depth,
-    "LN006": final_norm,
-}
+@confirms("LN007")
+def nested_tensor_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
+    """LN007: whether torch warns that it turned the nested-tensor fast path off."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught, torch.device("meta"):
+        warnings.simplefilter("always")
+        layer = build_layer(BuildPlan(plan.kind, plan.kwargs))
+        nn.TransformerEncoder(layer, 1, **plan.stack_kwargs)
+    found = [str(w.message) for w in caught if "enable_nested_tensor" in str(w.message)]
+    if found:
+        return Measurement("confirmed", {"warned": 1.0}, f"torch warned: {found[0]}")
+    return Measurement("not-reproduced", {"warned": 0.0}, "torch built the encoder without the nested-tensor warning")

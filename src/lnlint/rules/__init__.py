@@ -1,22 +1,37 @@
-"""Rules: pure functions from specs to findings. They never see source text or syntax trees.
+"""Rules: pure functions from specs to violations. They never see source text or syntax trees.
 
-Each check takes a spec and the thresholds in force and yields findings; names, default
-severities and thresholds come from the catalogue (`rules/*.yaml`).
+A check is a module of this package with `CODES`, the rule codes it may report, and
+`check(spec, thresholds)`, which yields `Violation`s. Modules are found by discovery: adding
+a rule is its catalogue file (`rules/LNxxx.yaml` at the top of the repository) plus one
+module here. Names, default severities and thresholds come from the catalogue; a check
+receives only the thresholds its own rules declare.
 """
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, Mapping
+import functools
+import importlib
+import pkgutil
+from types import ModuleType
+from typing import Iterable, Iterator, Mapping
 
 from lnlint.catalogue import load_catalogue
 from lnlint.findings import Finding
-from lnlint.rules import depth, heads, width
-from lnlint.rules.report import Report
 from lnlint.spec import Location, Resolved, Spec
 
-Check = Callable[[Spec, Mapping[str, int]], Iterable[Report]]
+# Reported by the pipeline itself (a file it cannot read or parse), not by a check.
+PIPELINE_CODES = ("LN900",)
 
-CHECKS: tuple[Check, ...] = (width.check, heads.check, depth.check)
+
+@functools.lru_cache(maxsize=1)
+def checks() -> tuple[ModuleType, ...]:
+    """Every check module of this package, in name order."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "CODES") and hasattr(module, "check"):
+            found.append(module)
+    return tuple(found)
 
 
 def make_finding(
@@ -31,8 +46,16 @@ def make_finding(
     return Finding(code, rule.name, severity or rule.severity, message, location, dict(values), spec=spec)
 
 
+def _own_thresholds(module: ModuleType, thresholds: Mapping[str, int]) -> dict[str, int]:
+    catalogue = load_catalogue()
+    return {key: thresholds[key] for code in module.CODES for key in catalogue[code].thresholds}
+
+
 def run_rules(specs: Iterable[Spec], thresholds: Mapping[str, int]) -> Iterator[Finding]:
+    plan = [(module, _own_thresholds(module, thresholds)) for module in checks()]
     for spec in specs:
-        for check in CHECKS:
-            for report in check(spec, thresholds):
-                yield make_finding(report.code, report.message, spec.location, report.values, report.severity, spec)
+        for module, own in plan:
+            for violation in module.check(spec, own):
+                if violation.code not in module.CODES:
+                    raise ValueError(f"{module.__name__} reported {violation.code}, which is not in its CODES")
+                yield make_finding(violation.code, violation.message, spec.location, violation.values, violation.severity, spec)

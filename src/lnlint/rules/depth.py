@@ -10,20 +10,9 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from lnlint.rules.report import Report
-from lnlint.rules.values import as_int, cite, post_ln
-from lnlint.spec import LayerSpec, Mitigations, Resolved, Spec, StackSpec, Value, describe
-
-
-def _stacks(spec: Spec) -> Iterator[tuple[str, LayerSpec, Resolved, str | None]]:
-    """(description, layer, depth, part of an nn.Transformer) for each stack a spec builds."""
-    if isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec):
-        yield f"{spec.layer.kind} stack", spec.layer, spec.depth, None
-    elif isinstance(spec, LayerSpec) and spec.kind == "Transformer":
-        for part in ("encoder", "decoder"):
-            custom = spec.arg(f"custom_{part}")
-            if isinstance(custom, Value) and custom.value is None:
-                yield f"nn.Transformer {part}", spec, spec.arg(f"num_{part}_layers"), part
+from lnlint.rules.violation import Violation
+from lnlint.rules.reading import as_int, post_ln
+from lnlint.spec import TRANSFORMER_PARTS, LayerSpec, Mitigations, Resolved, Spec, StackSpec, Value, cite, describe
 
 
 def _deep_post_ln(
@@ -54,27 +43,30 @@ def _deep_post_ln(
     return None
 
 
-def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
-    for what, layer, depth_value, part in _stacks(spec):
-        depth = as_int(depth_value)
-        placement = post_ln(layer)
-        if placement is None:
-            continue
-        values = {"depth": depth_value, "norm_first": layer.arg("norm_first")}
-        if part is not None:
-            values["part"] = Value(part, "nn.Transformer")
-        if placement:
-            # How deep decides whether and how badly post-LN fails: no depth, no finding.
-            verdict = _deep_post_ln(what, depth, depth_value, spec.context.mitigations, thresholds) if depth is not None else None
-            if verdict is not None:
-                severity, message = verdict
-                yield Report("LN005", message, values, severity)
-        elif isinstance(spec, StackSpec) and (depth is None or depth >= 1):
-            # A stack has at least one layer, so an unknown depth still lacks its final norm.
-            yield from _missing_final_norm(spec, depth, values)
+CODES = ("LN005", "LN006")
 
 
-def _missing_final_norm(spec: StackSpec, depth: int | None, values: dict[str, Resolved]) -> Iterator[Report]:
+def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
+    if not isinstance(spec, StackSpec) or not isinstance(spec.layer, LayerSpec):
+        return
+    placement = post_ln(spec.layer)
+    if placement is None:
+        return
+    depth = as_int(spec.depth)
+    values = {"depth": spec.depth, "norm_first": spec.layer.arg("norm_first")}
+    if placement:
+        # How deep decides whether and how badly post-LN fails: no depth, no finding.
+        what = TRANSFORMER_PARTS.get(spec.kind) or f"{spec.layer.kind} stack"
+        verdict = _deep_post_ln(what, depth, spec.depth, spec.context.mitigations, thresholds) if depth is not None else None
+        if verdict is not None:
+            severity, message = verdict
+            yield Violation("LN005", message, values, severity)
+    elif depth is None or depth >= 1:
+        # A stack has at least one layer, so an unknown depth still lacks its final norm.
+        yield from _missing_final_norm(spec, depth, values)
+
+
+def _missing_final_norm(spec: StackSpec, depth: int | None, values: dict[str, Resolved]) -> Iterator[Violation]:
     if not (isinstance(spec.final_norm, Value) and spec.final_norm.value is False):
         return
     if spec.context.normalised_later:
@@ -88,7 +80,7 @@ def _missing_final_norm(spec: StackSpec, depth: int | None, values: dict[str, Re
         else "apply a LayerNorm to the output of the last layer"
     )
     layers = f"{depth} layers ({cite('depth', spec.depth)})" if depth is not None else f"an unknown number of layers ({describe('depth', spec.depth)})"
-    yield Report(
+    yield Violation(
         "LN006",
         f"Pre-LN {spec.layer.kind} stack of {layers} has no final "  # type: ignore[union-attr]
         f"norm: its output is the "

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from lnlint.rules.report import Report
-from lnlint.rules.values import as_int, cite
-from lnlint.spec import LayerSpec, Resolved, Spec
+from lnlint.rules.violation import Violation
+from lnlint.rules.reading import as_int
+from lnlint.spec import LayerSpec, Resolved, Spec, cite
 
+CODES = ("LN003", "LN004")
 _ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
 
 
@@ -17,7 +18,7 @@ def _nearest_divisors(n: int, near: int) -> str:
     return ", ".join(map(str, sorted(found[:3])))
 
 
-def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
+def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
     if not isinstance(spec, LayerSpec) or spec.kind not in _ATTENTION_KINDS:
         return
     explicit = spec.args.get("head_dim")  # a config's own size per head (T5's d_kv, head_dim)
@@ -29,14 +30,14 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
         return
     values = {"d_model": spec.arg("d_model"), "nhead": spec.arg("nhead")}
     if nhead < 1:
-        yield Report(
+        yield Violation(
             "LN003",
             f"{cite('nhead', values['nhead'])} is not a positive number of heads: torch fails when it builds "
             f"MultiheadAttention. Use an nhead that divides d_model={d_model} (e.g. {_nearest_divisors(d_model, 1)}).",
             values,
         )
     elif d_model % nhead:
-        yield Report(
+        yield Violation(
             "LN003",
             f"d_model is not divisible by nhead ({cite('d_model', values['d_model'])}; "
             f"{cite('nhead', values['nhead'])}): torch raises "
@@ -54,7 +55,7 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
             )
         else:
             effect = f"each head's attention logits have rank {head_dim}, so it can tell few keys apart"
-        yield Report(
+        yield Violation(
             "LN004",
             f"head_dim = d_model/nhead = {head_dim} ({cite('d_model', values['d_model'])}; "
             f"{cite('nhead', values['nhead'])}{typo}): {effect}. "
@@ -63,13 +64,13 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
         )
 
 
-def _explicit_head_size(head_dim_value: Resolved, spec: LayerSpec, thresholds: Mapping[str, int]) -> Iterator[Report]:
+def _explicit_head_size(head_dim_value: Resolved, spec: LayerSpec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
     """Attention projects to nhead x head_dim whatever d_model is: no divisibility to check,
     and the head size is the one given."""
     head_dim = as_int(head_dim_value)
     if head_dim is None or head_dim < 1 or head_dim >= thresholds["min-head-dim"]:
         return
-    yield Report(
+    yield Violation(
         "LN004",
         f"{cite('head_dim', head_dim_value)}: each head's attention logits have rank {head_dim}, so "
         f"{'every query attends to the largest or the smallest key' if head_dim == 1 else 'it can tell few keys apart'}. "

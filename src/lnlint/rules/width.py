@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
-from lnlint.rules.report import Report
-from lnlint.rules.values import cite, norm_width, post_ln
-from lnlint.spec import LayerSpec, Spec
+from lnlint.rules.violation import Violation
+from lnlint.rules.reading import norm_width, post_ln
+from lnlint.spec import LayerSpec, Spec, cite
 
 
 def _image(width: int) -> str:
@@ -44,8 +44,11 @@ def _where(spec: LayerSpec, width: int) -> str:
     return "Every LayerNorm in the layer collapses this way, pre-LN or post-LN."
 
 
-def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
-    if not isinstance(spec, LayerSpec) or spec.kind in ("TransformerEncoder", "TransformerDecoder"):
+CODES = ("LN001", "LN002")
+
+
+def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
+    if not isinstance(spec, LayerSpec):
         return
     if spec.context.norm_type != "LayerNorm":
         return
@@ -56,20 +59,19 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Report]:
     values = {name: source}
     if spec.kind != "LayerNorm":
         values["norm_first"] = spec.arg("norm_first")
-    minimum = thresholds["min-width"]
     features = "feature" if width == 1 else "features"
     if width <= 2:
-        yield Report(
+        yield Violation(
             "LN001",
             f"LayerNorm over {width} {features} ({cite(name, source)}) maps every token to {_image(width)}. "
-            f"{_where(spec, width)} Use a width of at least {minimum}.",
+            f"{_where(spec, width)} Widen it: transformer widths are typically 64 to 4096.",
             values,
         )
-    elif width < minimum:
-        yield Report(
+    elif width < thresholds["min-width"]:
+        yield Violation(
             "LN002",
             f"LayerNorm over {width} features ({cite(name, source)}) leaves {width - 2} of {width} degrees of "
             f"freedom per token (its outputs lie on a {width - 2}-sphere). "
-            f"Use a width of at least {minimum}.",
+            f"Use a width of at least {thresholds['min-width']}.",
             values,
         )

@@ -1,4 +1,5 @@
-"""The one thing a check yields: which rule fired, why, and on which values."""
+"""What a check yields: which rule fired, why, and on which values. The pipeline turns it
+into a `Finding` with the rule's name, severity and the spec's location."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from lnlint.spec import Resolved
 
 
 @dataclass(frozen=True)
-class Report:
+class Violation:
     code: str
     message: str
     values: Mapping[str, Resolved] = field(default_factory=dict)

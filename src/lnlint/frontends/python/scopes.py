@@ -15,7 +15,7 @@ from typing import Callable, Literal
 
 import libcst as cst
 
-from lnlint.python.positions import Anchor, Positions
+from lnlint.frontends.python.positions import Anchor, Positions
 
 BindingKind = Literal["import", "assign", "param", "class", "function", "other"]
 

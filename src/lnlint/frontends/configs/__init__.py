@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from lnlint.configs.frontend import Vocabulary, config_specs
-from lnlint.configs.tree import compose
-from lnlint.source import SourceError
+from lnlint.frontends.configs.frontend import Vocabulary, config_specs
+from lnlint.frontends.configs.tree import compose
+from lnlint.frontends.policy import MitigationPolicy
+from lnlint.frontends.source import SourceError
 from lnlint.spec import Spec
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -27,7 +28,7 @@ _PATTERNS: dict[Vocabulary, re.Pattern[bytes]] = {}
 
 
 def config_file_specs(
-    text: str, data: bytes, path: str, vocabulary: Vocabulary, is_json: bool
+    text: str, data: bytes, path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool
 ) -> tuple[list[Spec], list[SourceError]]:
     """Specs of a config file, and its interpolation cycles; SourceError when it does not parse.
 
@@ -40,4 +41,4 @@ def config_file_specs(
     roots = compose(text, is_json)
     if not roots:
         return [], []
-    return config_specs(roots, path, vocabulary, is_json)
+    return config_specs(roots, path, vocabulary, policy, is_json)

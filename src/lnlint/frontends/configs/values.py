@@ -11,8 +11,8 @@ import re
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from lnlint.configs.tree import child, scalar_value
-from lnlint.source import SourceError
+from lnlint.frontends.configs.tree import child, scalar_value
+from lnlint.frontends.source import SourceError
 from lnlint.spec import Resolved, Unknown, Value
 
 _FULL = re.compile(r"\$\{([^${}]*)\}")

@@ -2,42 +2,41 @@
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import libcst as cst
 
-from lnlint.python.scopes import Binding, ClassInfo, ModuleIndex, Scope, index_module
-from lnlint.python.values import Callee, Resolver
-from lnlint.signatures import bind_arguments, torch_kind
+from lnlint.frontends.python.scopes import Binding, ClassInfo, ModuleIndex, Scope, index_module
+from lnlint.frontends.python.values import Callee, Resolver
+from lnlint.frontends.signatures import bind_arguments, torch_kind
 from lnlint.spec import (
     LAYER_KINDS,
     STACK_KINDS,
     Context,
     LayerSpec,
     Location,
-    Mitigations,
     Resolved,
     Spec,
     StackSpec,
     Unknown,
     Value,
 )
-from lnlint.vocabulary import (
-    FINAL_NORM_NAMES,
-    WARMUP_SCHEDULER_STRINGS,
-    WARMUP_SCHEDULERS,
-)
+from lnlint.frontends.policy import Fact, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
+from lnlint.frontends.python.positions import Anchor
+from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
 
 _OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
 _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
 
 
 class _Extractor:
-    def __init__(self, index: ModuleIndex, path: str, warmup_keys: frozenset[str]) -> None:
+    def __init__(self, index: ModuleIndex, path: str, policy: MitigationPolicy) -> None:
         self.index = index
         self.path = path
-        self.warmup_keys = warmup_keys
+        self.policy = policy
         self.resolver = Resolver(index)
         self._callees: dict[int, Callee] = {}
-        self.mitigations = self._find_mitigations()
+        self.mitigations = policy.mitigations(self._mitigation_facts())
         self._layer_cache: dict[int, LayerSpec | Unknown | None] = {}
         self._roles: dict[int, str] = {}
 
@@ -192,16 +191,10 @@ class _Extractor:
         layer_node = _argument_node(call, 0, layer_param)
         layer = self.trace_layer(layer_node, scope) if layer_node is not None else spec.arg(layer_param)
         norm_node = _argument_node(call, 2, "norm")
-        final: Resolved
-        if norm_node is None:
-            final = Value(False, "torch default norm=None")
-        elif self._norm_call(norm_node, scope) is not None:
-            final = Value(True, f"norm={self.resolver.code(norm_node)}")
-        else:
-            norm = spec.arg("norm")
-            final = Value(norm.value is not None, norm.origin) if isinstance(norm, Value) else norm
+        module = f"norm={self.resolver.code(norm_node)}" if norm_node is not None and self._norm_call(norm_node, scope) is not None else None
+        final = final_norm(spec.arg("norm") if norm_node is not None else None, module)
         context = self._stack_context(spec.context, scope, stack_owner)
-        return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, context)
+        return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, context, spec.args)
 
     def _norm_call(self, node: cst.BaseExpression, scope: Scope) -> cst.Call | None:
         """The call a stack's `norm=` argument evaluates to, followed through one name."""
@@ -264,42 +257,27 @@ class _Extractor:
         return False
 
     # --- mitigations -------------------------------------------------------------------------
-    def _find_mitigations(self) -> Mitigations:
-        """Admin, DeepNorm and warmup anywhere in the file; lines are looked up only for the
-        first of each, since finding a line costs generating its statement's code."""
-        admin = deepnorm = warmup = None
-        resolver = self.resolver
+    def _mitigation_facts(self) -> Iterator[Fact]:
+        """Calls, then named values, then scaled residuals, for the policy to decide on;
+        generated lazily, since resolving values and lines costs."""
+        policy = self.policy
         for call, scope in self.index.calls:
             callee = self.callee(call, scope)
             if not isinstance(callee, str):
                 continue
-            if admin is None and callee.split(".")[0] == "admin_torch":
-                admin = f"{callee} at line {resolver.line(call)}"
-            name = callee.rpartition(".")[2]
-            if warmup is None and name in WARMUP_SCHEDULERS:
-                if name == "LinearLR":
-                    start = _argument_node(call, 1, "start_factor")
-                    factor = resolver.value(start, scope) if start is not None else Value(1 / 3, "default")
-                    if isinstance(factor, Value) and isinstance(factor.value, (int, float)) and factor.value >= 1:
-                        continue
-                warmup = f"{name} at line {resolver.line(call)}"
+            arguments = {}
+            for parameter, position in policy.ARGUMENTS.get(callee.rpartition(".")[2], ()):
+                node = _argument_node(call, position, parameter)
+                if node is not None:
+                    arguments[parameter] = self.resolver.value(node, scope)
+            yield Fact("callable", callee, Anchor(self.index.positions, call), arguments=arguments)
         for key, node, scope, at in self.index.named_values:
-            lowered = key.lower()
-            if deepnorm is None and lowered == "deepnorm":
-                value = resolver.value(node, scope)
-                if isinstance(value, Value) and value.value is True:
-                    deepnorm = f"deepnorm=True at line {at.line}"
-            elif warmup is None and lowered in self.warmup_keys:
-                value = resolver.value(node, scope)
-                if not (isinstance(value, Value) and not value.value):
-                    warmup = f"{key} at line {at.line}"
-            elif warmup is None and isinstance(node, cst.SimpleString):
-                if node.evaluated_value in WARMUP_SCHEDULER_STRINGS:
-                    warmup = f"{key}={node.evaluated_value!r} at line {at.line}"
-        if deepnorm is None and self.index.scaled_residuals:
-            at = self.index.scaled_residuals[0]
-            deepnorm = f"residual scaling `{self.index.module.code_for_node(at.node)}` at line {at.line}"
-        return Mitigations(admin=admin, deepnorm=deepnorm, warmup=warmup)
+            if policy.wants_key(key):
+                yield Fact("key", key, at, self.resolver.value(node, scope))
+            elif isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
+                yield Fact("key", key, at, Value(node.evaluated_value, "literal"))
+        for at in self.index.scaled_residuals:
+            yield Fact("residual_scaling", self.index.module.code_for_node(at.node), at)
 
     # --- driver ------------------------------------------------------------------------------
     def _assign_roles(self) -> None:
@@ -310,8 +288,7 @@ class _Extractor:
                 norm = _argument_node(call, 2, "norm")
                 norm_call = self._norm_call(norm, scope) if norm is not None else None
                 if norm_call is not None:
-                    line = self.resolver.line(call)
-                    self._roles[id(norm_call)] = f"final norm of the {kind} at line {line}"
+                    self._roles[id(norm_call)] = final_norm_role(kind, self.resolver.line(call))
 
     def extract(self) -> list[Spec]:
         self._assign_roles()
@@ -333,9 +310,12 @@ class _Extractor:
             spec = self.construction(call, scope)
             if not isinstance(spec, LayerSpec):
                 continue
-            specs.append(spec)
             if spec.kind in STACK_KINDS:
                 specs.append(self.torch_stack(spec, call, scope, _assigned_self_attr(call, scope)))
+                continue
+            specs.append(spec)
+            if spec.kind == "Transformer":
+                specs.extend(transformer_stacks(spec))
         for node, scope in self.index.list_repeats:
             if id(node) not in in_containers:
                 stack = self.list_stack(node, scope, node, _assigned_self_attr(node, scope))
@@ -420,6 +400,6 @@ def _assigned_self_attr(node: cst.CSTNode, scope: Scope) -> str | None:
     return None
 
 
-def extract_specs(module: cst.Module, tree, path: str, warmup_keys: frozenset[str]) -> list[Spec]:
+def extract_specs(module: cst.Module, tree, path: str, policy: MitigationPolicy) -> list[Spec]:
     """Specs of every construction in `module`; `tree` is CPython's parse of it, or None."""
-    return _Extractor(index_module(module, tree), path, warmup_keys).extract()
+    return _Extractor(index_module(module, tree), path, policy).extract()

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from lnlint import vocabulary as vocab
-from lnlint.configs.tree import items, scalar_value, walk
-from lnlint.configs.values import ConfigResolver
-from lnlint.signatures import bind_arguments, torch_kind
-from lnlint.source import SourceError
+from lnlint.frontends import vocabulary as vocab
+from lnlint.frontends.configs.tree import items, scalar_value, walk
+from lnlint.frontends.configs.values import ConfigResolver
+from lnlint.frontends.policy import Fact, Line, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
+from lnlint.frontends.signatures import bind_arguments, torch_kind
+from lnlint.frontends.source import SourceError
 from lnlint.spec import (
     STACK_KINDS,
     Context,
     LayerSpec,
     Location,
-    Mitigations,
     Resolved,
     Spec,
     StackSpec,
@@ -36,7 +37,6 @@ class Vocabulary:
     depth: tuple[str, ...] = vocab.DEPTH_KEYS
     placement: tuple[str, ...] = vocab.PLACEMENT_KEYS
     head_dim: tuple[str, ...] = vocab.HEAD_DIM_KEYS
-    warmup: frozenset[str] = vocab.WARMUP_KEYS
 
     def role(self, key: str) -> tuple[str, int] | None:
         """(role, preference) of a key; a lower preference wins within one section."""
@@ -62,15 +62,16 @@ class _Section:
 
 
 class ConfigExtractor:
-    def __init__(self, roots: list[Node], path: str, vocabulary: Vocabulary, is_json: bool) -> None:
+    def __init__(self, roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool) -> None:
         self.path = path
         self.vocabulary = vocabulary
+        self.policy = policy
         self.nodes = list(walk(roots))
         self.parents: dict[int, Node | None] = {id(n): p for n, p in self.nodes}
         self.resolver = ConfigResolver(roots, self.parents)
         self.roots = roots
         self.is_json = is_json
-        self.mitigations = self._find_mitigations()
+        self.mitigations = policy.mitigations(self._mitigation_facts())
         self._layers: dict[int, LayerSpec] = {}
         self._roles: dict[int, str] = {}
 
@@ -148,15 +149,13 @@ class ConfigExtractor:
             traced = self.target_spec(node) if node is not None else None
             layer = traced or Unknown(f"{layer_name} is not a torch layer target")
         norm = self._argument(mapping, "norm")
-        final: Resolved
         if norm is None:
-            final = Value(False, "torch default norm=None")
+            final = final_norm(None, None)
         elif self.resolver.mapping(*norm) is not None:
-            final = Value(True, f"key norm (line {norm[0].start_mark.line + 1})")
+            final = final_norm(Unknown("a mapping"), f"key norm (line {norm[0].start_mark.line + 1})")
         else:
-            value = self.resolver.value("norm", *norm)
-            final = Value(value.value is not None, value.origin) if isinstance(value, Value) else value
-        return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, spec.context)
+            final = final_norm(self.resolver.value("norm", *norm), None)
+        return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, spec.context, spec.args)
 
     def _assign_roles(self) -> None:
         for node, _ in self.nodes:
@@ -168,7 +167,7 @@ class ConfigExtractor:
                 norm = self._argument(node, "norm")
                 norm_mapping = self.resolver.mapping(*norm) if norm is not None else None
                 if norm_mapping is not None:
-                    self._roles[id(norm_mapping)] = f"final norm of the {kind} at line {node.start_mark.line + 1}"
+                    self._roles[id(norm_mapping)] = final_norm_role(kind, node.start_mark.line + 1)
 
     # --- generic sections --------------------------------------------------------------------
     def section_specs(
@@ -252,29 +251,18 @@ class ConfigExtractor:
         return self.section_specs(root, placement, final_norm, norm_type, model_type not in vocab.HF_HEADS_MUST_DIVIDE)
 
     # --- mitigations -------------------------------------------------------------------------
-    def _find_mitigations(self) -> Mitigations:
-        admin = deepnorm = warmup = None
+    def _mitigation_facts(self) -> Iterator[Fact]:
+        """Every key with its scalar value, in document order, for the policy to decide on."""
         for node, _ in self.nodes:
             if not isinstance(node, MappingNode):
                 continue
             for key, key_node, value in items(node):
-                line = key_node.start_mark.line + 1
-                lowered = key.lower()
                 plain = scalar_value(value) if isinstance(value, ScalarNode) else None
-                if warmup is None and lowered in self.vocabulary.warmup and plain not in (0, 0.0, False, None):
-                    warmup = f"{key} at line {line}"
-                elif deepnorm is None and lowered == "deepnorm" and plain is True:
-                    deepnorm = f"deepnorm: true at line {line}"
-                elif admin is None and lowered in ("init_type", "init-type") and plain in vocab.ADMIN_INIT_TYPES:
-                    admin = f"{key}: {plain} at line {line}"
-                elif isinstance(plain, str):
-                    name = plain.rpartition(".")[2]
-                    if admin is None and plain.startswith("admin_torch"):
-                        admin = f"{plain} at line {line}"
-                    if warmup is None and (plain in vocab.WARMUP_SCHEDULER_STRINGS or name in vocab.WARMUP_SCHEDULERS):
-                        if name != "LinearLR" or _linear_lr_warms_up(node):
-                            warmup = f"{key}: {plain} at line {line}"
-        return Mitigations(admin=admin, deepnorm=deepnorm, warmup=warmup)
+                resolved: Resolved = Value(plain, f"key {key}") if isinstance(value, ScalarNode) else Unknown("not a scalar")
+                arguments = {}
+                if isinstance(plain, str) and plain.rpartition(".")[2] in self.policy.ARGUMENTS:
+                    arguments = {k: Value(scalar_value(v), f"key {k}") for k, _, v in items(node) if isinstance(v, ScalarNode)}
+                yield Fact("key", key, Line(key_node.start_mark.line + 1), resolved, arguments)
 
     # --- driver ------------------------------------------------------------------------------
     def extract(self) -> list[Spec]:
@@ -286,10 +274,14 @@ class ConfigExtractor:
         specs: list[Spec] = []
         for node in mappings:
             spec = self.target_spec(node)
-            if spec is not None:
-                specs.append(spec)
-                if spec.kind in STACK_KINDS:
-                    specs.append(self.stack_spec(node, spec))
+            if spec is None:
+                continue
+            if spec.kind in STACK_KINDS:
+                specs.append(self.stack_spec(node, spec))
+                continue
+            specs.append(spec)
+            if spec.kind == "Transformer":
+                specs.extend(transformer_stacks(spec))
         if specs:
             return specs
         hf_root = self.roots[0] if self.is_json and _is_huggingface(self.roots[0]) else None
@@ -309,23 +301,15 @@ def _value_of(mapping: MappingNode, key_node: Node) -> Node:
     return key_node
 
 
-def _linear_lr_warms_up(mapping: MappingNode) -> bool:
-    for key, _, value in items(mapping):
-        if key == "start_factor" and isinstance(value, ScalarNode):
-            factor = scalar_value(value)
-            return not (isinstance(factor, (int, float)) and factor >= 1)
-    return True  # LinearLR's default start_factor is 1/3
-
-
 def _is_huggingface(root: Node) -> bool:
     return isinstance(root, MappingNode) and any(key in ("model_type", "architectures") for key, _, _ in items(root))
 
 
 def config_specs(
-    roots: list[Node], path: str, vocabulary: Vocabulary, is_json: bool
+    roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool
 ) -> tuple[list[Spec], list[SourceError]]:
     """Specs of one config file, and the interpolation cycles met while resolving them."""
-    extractor = ConfigExtractor(roots, path, vocabulary, is_json)
+    extractor = ConfigExtractor(roots, path, vocabulary, policy, is_json)
     specs = extractor.extract()
     return specs, extractor.resolver.cycles
 

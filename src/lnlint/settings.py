@@ -15,8 +15,8 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from lnlint.catalogue import default_thresholds, load_catalogue
-from lnlint.source import SourceError, read_regular_file
-from lnlint.vocabulary import WARMUP_KEYS
+from lnlint.frontends.source import SourceError, read_regular_file
+from lnlint.frontends.vocabulary import WARMUP_KEYS
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",

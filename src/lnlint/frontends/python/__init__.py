@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from lnlint.source import SourceError
+from lnlint.frontends.policy import MitigationPolicy
+from lnlint.frontends.source import SourceError
 from lnlint.spec import TORCH_KINDS, Spec
 
 _MARKERS = (b"Transformer", b"LayerNorm")
@@ -24,8 +25,9 @@ def _names_a_torch_class(tree: ast.AST) -> bool:
     return False
 
 
-def python_specs(text: str, data: bytes, path: str, warmup_keys: frozenset[str]) -> list[Spec]:
+def python_specs(text: str, data: bytes, path: str, policy: MitigationPolicy) -> list[Spec]:
     """Specs for every construction in `text`; SourceError when it does not parse.
+    `policy` decides which facts of the file are stabilisers (see `frontends.policy`).
 
     CPython's own parser (C, fast) reads every file first: it reports syntax errors, and it
     decides whether the file names a torch class outside strings and comments. Only such
@@ -47,7 +49,7 @@ def python_specs(text: str, data: bytes, path: str, warmup_keys: frozenset[str])
     # Imported here: libcst costs ~0.2 s to import, and most files never need it.
     import libcst as cst
 
-    from lnlint.python.frontend import extract_specs
+    from lnlint.frontends.python.frontend import extract_specs
 
     try:
         module = cst.parse_module(text)
@@ -59,6 +61,6 @@ def python_specs(text: str, data: bytes, path: str, warmup_keys: frozenset[str])
     except RecursionError:
         raise SourceError("too deeply nested to parse") from None
     try:
-        return extract_specs(module, tree, path, warmup_keys)
+        return extract_specs(module, tree, path, policy)
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None

@@ -1,21 +1,8 @@
-"""Reading resolved values the way every rule needs them."""
+"""Reading specs the way every rule needs them: integers, flags, widths, placement."""
 
 from __future__ import annotations
 
 from lnlint.spec import LayerSpec, Resolved, Value, feature_count
-
-
-_PLAIN_ORIGINS = ("literal", "torch default")
-
-
-def cite(name: str, resolved: Resolved) -> str:
-    """How a message names a value: `d_model = 2`, plus where it came from unless written
-    right there (`d_model = 2 from constant D at line 3`, `d_model = 2 from key d_model = ${size.d}`)."""
-    if not isinstance(resolved, Value):
-        return f"{name} unknown"
-    if resolved.origin in _PLAIN_ORIGINS:
-        return f"{name} = {resolved.value!r}"
-    return f"{name} = {resolved.value!r} from {resolved.origin}"
 
 
 def as_int(resolved: Resolved) -> int | None:
