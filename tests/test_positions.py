@@ -11,7 +11,7 @@ import pytest
 from libcst.metadata import PositionProvider
 
 from lnlint.frontends.python.positions import Positions
-from lnlint.frontends.python.scopes import index_module
+from lnlint.frontends.python.facts import index_module
 
 TRICKY = '''\
 #!/usr/bin/env python

@@ -90,14 +90,14 @@ def bind_arguments(
     positional: list[Resolved],
     keywords: Mapping[str, Resolved],
     rest: Unknown | None = None,
-    unbound: str = "torch default",
+    partial: bool = False,
 ) -> dict[str, Resolved]:
     """Bind call arguments to `kind`'s torch signature, filling omitted ones with defaults.
 
     `rest` is set when the call has `*args`/`**kwargs` that could not be resolved: any
     parameter not given explicitly may then be set by them, so it is Unknown, never defaulted.
-    `unbound` names what an omitted parameter is: "torch default" for a call; for a
-    functools.partial the later caller decides, so it is passed as Unknown's reason instead.
+    With `partial` (functools.partial, Hydra's `_partial_`) the later caller decides what
+    an omitted parameter is, so it is Unknown too.
     """
     params = SIGNATURES[kind]
     bound: dict[str, Resolved] = {}
@@ -110,8 +110,8 @@ def bind_arguments(
             continue
         if rest is not None:
             bound[name] = rest
-        elif unbound != "torch default":
-            bound[name] = Unknown(unbound)
+        elif partial:
+            bound[name] = Unknown("left to the caller of the partial")
         elif default is REQUIRED:
             bound[name] = Unknown(f"required argument {name} is missing")
         else:

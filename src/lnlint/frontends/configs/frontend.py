@@ -118,8 +118,7 @@ class ConfigExtractor:
                     positional = [self.resolver.value(f"_args_[{i}]", v, args_mapping) for i, v in enumerate(value.value)]
                 elif key not in _HYDRA_RESERVED:
                     keywords[key] = self.resolver.value(key, value, args_mapping)
-        unbound = "left to the caller of the partial" if partial else "torch default"
-        bound = bind_arguments(kind, positional, keywords, None, unbound)
+        bound = bind_arguments(kind, positional, keywords, None, partial)
         if report_at is mapping:  # a tagged mapping: its tag starts it
             mark = mapping.start_mark
             location = Location(self.path, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1)

@@ -6,7 +6,8 @@ from typing import Iterator
 
 import libcst as cst
 
-from lnlint.frontends.python.scopes import Binding, ClassInfo, ModuleIndex, Scope, index_module
+from lnlint.frontends.python.facts import ModuleIndex, index_module
+from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
 from lnlint.frontends.python.values import Callee, Resolver
 from lnlint.frontends.signatures import bind_arguments, torch_kind
 from lnlint.spec import (
@@ -142,7 +143,7 @@ class _Extractor:
             args.positional[1:],
             args.keywords,
             args.rest,
-            unbound="left to the caller of the partial",
+            partial=True,
         )
         return LayerSpec(kind, bound, self.location(call), self._context(call))
 
@@ -235,7 +236,7 @@ class _Extractor:
         if cls is None:
             return None
         norms = {name for name in cls.self_attrs if self._is_norm_attr(cls, name)}
-        uses = [u for u in cls.self_uses if u.method != "__init__"]
+        uses = [u for u in self.index.self_uses_of(cls) if u.method != "__init__"]
         for use in uses:
             if use.attr != attr:
                 continue

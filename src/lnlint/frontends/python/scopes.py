@@ -1,4 +1,4 @@
-"""One pass over a module: the names each scope binds, and the nodes later passes need.
+"""Scopes and bindings of a module, and the walker that finds them.
 
 Python's scoping is followed closely enough for constructor arguments: module, class,
 function, lambda and comprehension scopes; class bodies are not visible from methods;
@@ -9,7 +9,6 @@ module does not follow (loop targets, unpacking, augmented assignment, `global`)
 
 from __future__ import annotations
 
-import ast
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
@@ -42,28 +41,6 @@ class ClassInfo:
     methods: dict[str, "Scope"] = field(default_factory=dict)
     # `self.x = value` in any method, keyed by attribute name.
     self_attrs: dict[str, list[Binding]] = field(default_factory=dict)
-    # References to `self.x` per method, in source order, for "normalised later".
-    self_uses: list["SelfUse"] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SelfUse:
-    """`self.attr` read inside a method; `statement` is the method's top-level statement
-    that contains it, `wraps` the self attributes inside a call's arguments."""
-
-    method: str
-    attr: str
-    at: Anchor
-    statement: Anchor
-    wraps: frozenset[str]
-
-    @property
-    def line(self) -> int:
-        return self.at.line
-
-    @property
-    def statement_end(self) -> int:
-        return self.statement.end_line
 
 
 @dataclass(eq=False)
@@ -79,22 +56,6 @@ class Scope:
 
     def bind(self, name: str, binding: Binding) -> None:
         self.bindings.setdefault(name, []).append(binding)
-
-
-@dataclass
-class ModuleIndex:
-    """What the frontend needs from one module, gathered in a single traversal."""
-
-    module: cst.Module
-    root: Scope
-    positions: Positions
-    calls: list[tuple[cst.Call, Scope]] = field(default_factory=list)
-    list_repeats: list[tuple[cst.CSTNode, Scope]] = field(default_factory=list)
-    classes: list[ClassInfo] = field(default_factory=list)
-    # (keyword or target name, value node, scope, where): for mitigation markers.
-    named_values: list[tuple[str, cst.BaseExpression, Scope, Anchor]] = field(default_factory=list)
-    scaled_residuals: list[Anchor] = field(default_factory=list)  # `x * alpha + f(x)`
-    comprehension_scopes: dict[int, Scope] = field(default_factory=dict)
 
 
 def _names_in_target(target: cst.BaseExpression) -> list[str]:
@@ -115,14 +76,6 @@ def _dotted(node: cst.BaseExpression) -> str:
     return ""
 
 
-def _last_identifier(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return ""
-
-
 # Nodes that never bind, call or name anything: the walker does not descend into them.
 _INERT = (
     cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
@@ -139,25 +92,37 @@ _WALKED: dict[type, bool] = {}  # a node type the walker descends into
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def _walked(cls: type) -> bool:
+def walked(cls: type) -> bool:
     walked = _WALKED.get(cls)
     if walked is None:
         walked = _WALKED[cls] = issubclass(cls, cst.CSTNode) and not issubclass(cls, _INERT)
     return walked
 
 
-def _child_fields(cls: type) -> tuple[str, ...]:
+def child_fields(cls: type) -> tuple[str, ...]:
     names = _CHILD_FIELDS.get(cls)
     if names is None:
         names = _CHILD_FIELDS[cls] = tuple(f.name for f in cls.__dataclass_fields__.values())  # type: ignore[attr-defined]
     return names
 
 
-class _Collector:
-    """Walks the tree once, calling `visit_X`/`leave_X` like a libcst visitor would, without
-    libcst's visitor machinery (which rebuilds every node it passes)."""
+@dataclass
+class ModuleScopes:
+    """The scopes of one module and what binds in them."""
 
-    def __init__(self, index: ModuleIndex) -> None:
+    module: cst.Module
+    root: Scope
+    positions: Positions
+    classes: list[ClassInfo] = field(default_factory=list)
+    comprehension_scopes: dict[int, Scope] = field(default_factory=dict)
+
+
+class ScopeWalker:
+    """Walks the tree once, calling `visit_X`/`leave_X` like a libcst visitor would, without
+    libcst's visitor machinery (which rebuilds every node it passes), and records scopes and
+    bindings. Subclasses add visits of their own; `assigned` is told of every assignment."""
+
+    def __init__(self, index: ModuleScopes) -> None:
         self.index = index
         self.scope = index.root
         self._handlers: dict[type, tuple[_Handler | None, _Handler | None, bool]] = {}
@@ -186,14 +151,14 @@ class _Collector:
         self.index.positions.top_of[id(node)] = self._top  # type: ignore[assignment]
         if visit is not None:
             visit(node)
-        for name in _child_fields(cls):
+        for name in child_fields(cls):
             value = getattr(node, name)
             kind = type(value)
             if kind is tuple or kind is list:
                 for item in value:
-                    if _walked(type(item)):
+                    if walked(type(item)):
                         self.walk(item)
-            elif _walked(kind):
+            elif walked(kind):
                 self.walk(value)
         if leave is not None:
             leave(node)
@@ -201,6 +166,9 @@ class _Collector:
             self._statement_depth[-1] -= 1
             if self._top is node:
                 self._top = None
+
+    def assigned(self, name: str, value: cst.BaseExpression, at: Anchor) -> None:
+        """`name = value` or `self.name = value` in the current scope."""
 
     def _anchor(self, node: cst.CSTNode) -> Anchor:
         return Anchor(self.index.positions, node)
@@ -303,7 +271,7 @@ class _Collector:
             kind: BindingKind = "assign" if value is not None else "other"
             self.scope.bind(target.value, Binding(kind, line, self.scope, value))
             if value is not None:
-                self.index.named_values.append((target.value, value, self.scope, line))
+                self.assigned(target.value, value, line)
             return
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             cls = self.scope.cls
@@ -311,7 +279,7 @@ class _Collector:
                 kind = "assign" if value is not None else "other"
                 cls.self_attrs.setdefault(target.attr.value, []).append(Binding(kind, line, self.scope, value))
                 if value is not None:
-                    self.index.named_values.append((target.attr.value, value, self.scope, line))
+                    self.assigned(target.attr.value, value, line)
             return
         for name in _names_in_target(target):
             self.scope.bind(name, Binding("other", line, self.scope))
@@ -349,78 +317,3 @@ class _Collector:
         for item in node.names:
             self.scope.bind(item.name.value, Binding("other", self._anchor(node), self.scope))
 
-    # --- nodes for later passes ------------------------------------------------------------
-    def visit_Call(self, node: cst.Call) -> None:
-        self.index.calls.append((node, self.scope))
-        for arg in node.args:
-            if arg.keyword is not None:
-                self.index.named_values.append((arg.keyword.value, arg.value, self.scope, self._anchor(arg)))
-        cls = self.scope.cls
-        if cls is not None and self.scope.kind == "function" and self._is_self_attr(node.func):
-            wraps = frozenset(
-                n.attr.value
-                for arg in node.args
-                for n in _self_attributes(arg.value, self.scope.self_name)
-            )
-            self._record_self_use(node.func, wraps)  # type: ignore[arg-type]
-
-    def visit_Attribute(self, node: cst.Attribute) -> None:
-        if self.scope.cls is not None and self.scope.kind == "function" and self._is_self_attr(node):
-            self._record_self_use(node, frozenset())
-
-    def _is_self_attr(self, node: cst.BaseExpression) -> bool:
-        return (
-            isinstance(node, cst.Attribute)
-            and isinstance(node.value, cst.Name)
-            and node.value.value == self.scope.self_name
-        )
-
-    def _record_self_use(self, node: cst.Attribute, wraps: frozenset[str]) -> None:
-        assert self.scope.cls is not None
-        self.scope.cls.self_uses.append(
-            SelfUse(self.scope.name, node.attr.value, self._anchor(node), self._anchor(self._top_statement[-1]), wraps)  # type: ignore[arg-type]
-        )
-
-    def visit_DictElement(self, node: cst.DictElement) -> None:
-        if isinstance(node.key, cst.SimpleString):
-            key = node.key.evaluated_value
-            if isinstance(key, str):
-                self.index.named_values.append((key, node.value, self.scope, self._anchor(node)))
-
-    def visit_BinaryOperation(self, node: cst.BinaryOperation) -> None:
-        if isinstance(node.operator, cst.Multiply):
-            sides = (node.left, node.right)
-            if any(isinstance(s, cst.List) and len(s.elements) == 1 for s in sides):
-                self.index.list_repeats.append((node, self.scope))
-        elif isinstance(node.operator, cst.Add):
-            for side in (node.left, node.right):
-                if isinstance(side, cst.BinaryOperation) and isinstance(side.operator, cst.Multiply):
-                    names = {_last_identifier(side.left).lower(), _last_identifier(side.right).lower()}
-                    if any("alpha" in n or "omega" in n for n in names):
-                        self.index.scaled_residuals.append(self._anchor(node))
-                        return
-
-
-def _self_attributes(node: cst.CSTNode, self_name: str | None) -> list[cst.Attribute]:
-    """`self.x` anywhere inside `node` (the walker's field walk, without handlers)."""
-    found: list[cst.Attribute] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Attribute) and isinstance(current.value, cst.Name) and current.value.value == self_name:
-            found.append(current)
-        for name in _child_fields(type(current)):
-            value = getattr(current, name)
-            if type(value) is tuple or type(value) is list:
-                stack.extend(item for item in value if _walked(type(item)))
-            elif _walked(type(value)):
-                stack.append(value)
-    return found
-
-
-def index_module(module: cst.Module, tree: ast.Module | None) -> ModuleIndex:
-    """Scopes, bindings and the nodes of interest of `module`; `tree` is CPython's parse of
-    the same source (None when CPython could not parse it), used to place statements."""
-    index = ModuleIndex(module, Scope("module", None, "<module>", node=module), Positions(module, tree))
-    _Collector(index).walk(module)
-    return index

@@ -16,7 +16,8 @@ from typing import Any, Callable, Mapping, Union
 
 import libcst as cst
 
-from lnlint.frontends.python.scopes import Binding, ClassInfo, ModuleIndex, Scope
+from lnlint.frontends.python.facts import ModuleIndex
+from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
 from lnlint.spec import Resolved, Unknown, Value
 
 _MAX_DEPTH = 40
