@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from lnlint.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 
 
 @dataclass
@@ -25,6 +24,18 @@ class Run:
 
     def codes(self) -> list[str]:
         return [f["code"] for f in self.json()]
+
+
+def pick(findings: list[dict], *fields: str) -> list:
+    """The named fields of each JSON finding (`row` and `column` from its location): a
+    tuple per finding, or the bare value when one field is named."""
+
+    def get(finding: dict, name: str):
+        return finding["location"][name] if name in ("row", "column") else finding[name]
+
+    if len(fields) == 1:
+        return [get(f, fields[0]) for f in findings]
+    return [tuple(get(f, name) for name in fields) for f in findings]
 
 
 @pytest.fixture
@@ -48,11 +59,16 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
             result = CliRunner().invoke(main, list(args), catch_exceptions=False)
             return Run(result.exit_code, result.stdout, result.stderr)
 
-        def findings(self, source: str, *args: str, name: str = "model.py") -> list[dict]:
-            self.write(name, source)
-            run = self.run("--output-format", "json", "--isolated", *args, name)
+        def lint(self, *args: str) -> list[dict]:
+            """`lnlint --isolated --output-format json ARGS`: the findings, after checking
+            that the run ended as a lint run does (0 clean, 1 findings)."""
+            run = self.run("--isolated", "--output-format", "json", *args)
             assert run.exit_code in (0, 1), run.output + run.stderr
             return run.json()
+
+        def findings(self, source: str, *args: str, name: str = "model.py") -> list[dict]:
+            self.write(name, source)
+            return self.lint(*args, name)
 
         def codes(self, source: str, *args: str) -> list[str]:
             return [f["code"] for f in self.findings(source, *args)]

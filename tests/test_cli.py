@@ -143,9 +143,43 @@ def test_statistics(project):
     assert run.output == "    2\tLN001\t[error] degenerate-layernorm\n    1\tLN002\t[warning] narrow-layernorm\n"
 
 
-def test_no_colour_when_not_a_terminal(project, monkeypatch):
+def _output_on(stdout: str, project, env: dict[str, str]) -> str:
+    """lnlint's stdout when it is a pseudo-terminal (`tty`) or a pipe (`pipe`)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "lnlint", "--isolated", "bad.py"]
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
+    if stdout == "pipe":
+        return subprocess.run(command, cwd=project.root, env=full_env, capture_output=True, text=True, timeout=60).stdout
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, cwd=project.root, env=full_env, stdout=follower, stderr=subprocess.DEVNULL)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closes when the process exits
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.parametrize(
+    "stdout,env,coloured",
+    [("tty", {}, True), ("tty", {"NO_COLOR": "1"}, False), ("pipe", {}, False)],
+)
+def test_colour_only_on_a_terminal_without_no_color(project, stdout, env, coloured):
     project.write("bad.py", BAD)
-    assert "\x1b[" not in project.run("--isolated", "bad.py").output
+    output = _output_on(stdout, project, env)
+    assert "LN001" in output
+    assert ("\x1b[" in output) is coloured
 
 
 def test_pyproject_settings(project):

@@ -37,9 +37,7 @@ def run(shape_probe, shape):
 
 def confirmed(project, source, *args):
     project.write("model.py", source)
-    result = project.run("--isolated", "--output-format", "json", "--confirm", *args, "model.py")
-    assert result.exit_code == 1, result.stderr
-    return result.json()
+    return project.lint("--confirm", *args, "model.py")
 
 
 # --- each probe: a healthy configuration passes, a broken one fails ---------------------------
