@@ -6,10 +6,13 @@ from typing import Iterator
 
 import libcst as cst
 
+from lnlint.frontends.policy import Fact, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
 from lnlint.frontends.python.facts import ModuleIndex, index_module
+from lnlint.frontends.python.positions import Anchor
 from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
 from lnlint.frontends.python.values import Callee, Resolver
 from lnlint.frontends.signatures import bind_arguments, torch_kind
+from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
 from lnlint.spec import (
     LAYER_KINDS,
     STACK_KINDS,
@@ -22,9 +25,6 @@ from lnlint.spec import (
     Unknown,
     Value,
 )
-from lnlint.frontends.policy import Fact, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
-from lnlint.frontends.python.positions import Anchor
-from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
 
 _OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
 _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
