@@ -37,7 +37,10 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("LNLINT_FUZZ_PROFILE", "ci"))
 
-SETTINGS = Settings(root=Path(tempfile.gettempdir()))
+# A folder of its own: the file's folder is its project, which the flow analysis reads.
+FOLDER = Path(tempfile.mkdtemp(prefix="lnlint-fuzz-"))
+SETTINGS = Settings(root=FOLDER)
+PY_FILE = FOLDER / "fuzz.py"
 SPLICE = "import torch.nn as lnlint_fuzz_nn\nlnlint_fuzz_nn.TransformerEncoderLayer(d_model=2, nhead=2)\n"
 
 
@@ -49,9 +52,9 @@ def test_generated_programs_keep_the_spliced_finding(program):
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         # hypothesmith's grammar is wider than CPython's: the file is LN900, not a crash.
         with pytest.raises(SourceError):
-            lint_python(source.encode("utf-8", "surrogatepass"), "fuzz.py", SETTINGS)
+            lint_python(source.encode("utf-8", "surrogatepass"), PY_FILE, "fuzz.py", SETTINGS)
         return
-    findings = lint_python(source.encode("utf-8", "surrogatepass"), "fuzz.py", SETTINGS)
+    findings = lint_python(source.encode("utf-8", "surrogatepass"), PY_FILE, "fuzz.py", SETTINGS)
     assert ("LN001", construction_line) in [(f.code, f.location.line) for f in findings]
 
 
@@ -59,7 +62,7 @@ def test_generated_programs_keep_the_spliced_finding(program):
 def test_generated_syntax_trees_lint_without_error(program):
     data = (program + "\n" + SPLICE).encode("utf-8", "surrogatepass")
     try:
-        findings = lint_python(data, "fuzz.py", SETTINGS)
+        findings = lint_python(data, PY_FILE, "fuzz.py", SETTINGS)
     except SourceError:
         return
     assert all(f.code.startswith("LN") for f in findings)

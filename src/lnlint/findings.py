@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from lnlint.spec import Location, Resolved, Spec
+from lnlint.spec import Hop, Location, Resolved, Spec
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -20,6 +20,9 @@ class Finding:
     values: Mapping[str, Resolved] = field(default_factory=dict)
     confirmation: Mapping[str, object] | None = None
     spec: Spec | None = field(default=None, repr=False, compare=False)  # what --confirm builds
+    # Where the values went after the reported call: the calls that passed them on, and the
+    # construction last (empty when the construction is the reported location).
+    related: tuple[Hop, ...] = ()
 
     def sort_key(self) -> tuple:
         return (self.location.path, self.location.line, self.location.column, self.code, self.message)

@@ -29,15 +29,31 @@ class RunResult:
     files: int = 0
 
 
-def lint_python(data: bytes, path: str, settings: Settings) -> list[Finding]:
+def lint_python(data: bytes, path: Path, display: str, settings: Settings) -> list[Finding]:
     """Findings for one Python file, before suppression and selection."""
     from lnlint.frontends.python import python_specs
 
     text = decode_python(data)
     if skips_file(text):
         return []
-    specs = python_specs(text, data, path, MitigationPolicy(settings.warmup_keys))
+    specs = python_specs(text, data, path, display, python_project(settings))
     return list(run_rules(specs, settings.thresholds)) if specs else []
+
+
+_PROJECTS: dict[str, object] = {}
+
+
+def python_project(settings: Settings):
+    """The project the Python files of a run belong to, kept for the run (forked workers
+    inherit it and fill their own copy)."""
+    from lnlint.frontends.python.project import PythonProject
+
+    key = repr(settings)  # equal settings, also when a worker receives a copy
+    project = _PROJECTS.get(key)
+    if project is None:
+        _PROJECTS.clear()
+        project = _PROJECTS[key] = PythonProject(settings)
+    return project
 
 
 @lru_cache(maxsize=8)
@@ -92,7 +108,7 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
             data = read
         else:
             data = read_regular_file(path)  # type: ignore[assignment]
-        findings = lint_config(data, display, settings) if is_config else lint_python(data, display, settings)
+        findings = lint_config(data, display, settings) if is_config else lint_python(data, path, display, settings)
     except OSError as error:
         findings = [_parse_error(display, SourceError(f"cannot read: {error.strerror}"))]
     except SourceError as error:
@@ -100,8 +116,17 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
     findings = [f for f in findings if settings.enabled(f.code, display)]
     if not findings:
         return []
-    lines = data.decode("utf-8", "replace").splitlines()
-    return [f for f in findings if not is_suppressed(f, lines)]
+    lines = {display: data.decode("utf-8", "replace").splitlines()}
+
+    def lines_of(path: str) -> list[str]:
+        if path not in lines:
+            try:
+                lines[path] = (read_regular_file(Path(path)) or b"").decode("utf-8", "replace").splitlines()
+            except (OSError, SourceError):
+                lines[path] = []
+        return lines[path]
+
+    return [f for f in findings if not is_suppressed(f, lines_of)]
 
 
 def _parse_error(path: str, error: SourceError) -> Finding:
@@ -124,6 +149,7 @@ def _lint_one(path: Path, settings: Settings) -> tuple[list[Finding], list[str],
 def lint_paths(files: Iterable[Path], settings: Settings) -> RunResult:
     """Lint every file; large runs use every core (forked workers, where the OS has fork)."""
     paths = list(files)
+    _PROJECTS.clear()  # what was parsed for an earlier run in this process may have changed
     result = RunResult(files=len(paths))
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():

@@ -52,6 +52,7 @@ class Settings:
     extra_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     force_exclude: bool = False
     respect_gitignore: bool = True
+    src: tuple[str, ...] = ()  # extra module roots, relative to `root`
 
     @property
     def thresholds(self) -> dict[str, int]:
@@ -151,6 +152,8 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
             changes["exclude"] = _patterns(key, value)
         elif key == "include":
             changes["include"] = _patterns(key, value)
+        elif key == "src":
+            changes["src"] = _patterns(key, value)
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"respect-gitignore must be true or false, got {value!r}")
@@ -173,7 +176,7 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
             thresholds[key] = value
         else:
             known = ", ".join(sorted([
-                "select", "extend-select", "ignore", "include", "exclude", "extend-exclude",
+                "select", "extend-select", "ignore", "include", "exclude", "extend-exclude", "src",
                 "per-file-ignores", "respect-gitignore", *EXTRA_KEY_SETTINGS, *default_thresholds(),
             ]))
             raise ConfigError(f"unknown setting {key!r} in [tool.lnlint] (known: {known})")

@@ -40,6 +40,15 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Hop:
+    """One step of the way a value travelled to a construction: a call that passed it on, or
+    the construction itself; `what` is the code there, shortened."""
+
+    location: Location
+    what: str
+
+
+@dataclass(frozen=True)
 class Mitigations:
     """Stabilisers for deep post-LN stacks found in the same file or config."""
 
@@ -49,6 +58,10 @@ class Mitigations:
 
     def any_rescaling(self) -> str | None:
         return self.admin or self.deepnorm
+
+    def merged(self, other: "Mitigations") -> "Mitigations":
+        """The first of each found in either (a value's chain spans several files)."""
+        return Mitigations(self.admin or other.admin, self.deepnorm or other.deepnorm, self.warmup or other.warmup)
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,9 @@ class Context:
     `role` says what a construction is part of, e.g. "final norm of TransformerEncoder".
     `norm_type` is the normalisation the layers use: torch's classes always use LayerNorm;
     a config may describe an RMSNorm model, which the LayerNorm width rules do not cover.
+    `chain` is set when the construction's values come from a call elsewhere: the spec's
+    location is then that call, and the chain the calls the values passed through, ending
+    at the construction itself.
     """
 
     mitigations: Mitigations = field(default_factory=Mitigations)
@@ -68,6 +84,7 @@ class Context:
     normalised_later: str | None = None
     role: str | None = None
     norm_type: str = "LayerNorm"
+    chain: tuple[Hop, ...] = ()
 
 
 @dataclass(frozen=True)

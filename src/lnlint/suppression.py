@@ -1,10 +1,11 @@
 """Inline suppression comments, the same in Python and YAML: `# noqa`, `# noqa: LN001`,
-`# lnlint: ignore[LN001,LN005]` on a finding's first or last line, `# lnlint: skip-file`."""
+`# lnlint: ignore[LN001,LN005]` on a finding's first or last line (or its construction's),
+`# lnlint: skip-file`."""
 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Callable, Sequence
 
 from lnlint.findings import Finding
 
@@ -33,10 +34,17 @@ def suppressed_codes(line: str) -> frozenset[str]:
     return frozenset(codes)
 
 
-def is_suppressed(finding: Finding, lines: Sequence[str]) -> bool:
-    for number in {finding.location.line, finding.location.end_line}:
-        if 1 <= number <= len(lines):
-            codes = suppressed_codes(lines[number - 1])
-            if codes is ALL or any(finding.code.startswith(c) for c in codes):
-                return True
+def is_suppressed(finding: Finding, lines_of: Callable[[str], Sequence[str]]) -> bool:
+    """A comment on the reported location's first or last line, or on the construction's
+    when the values came from a call elsewhere (`lines_of` reads a file's lines by path)."""
+    places = [finding.location]
+    if finding.related:
+        places.append(finding.related[-1].location)
+    for location in places:
+        lines = lines_of(location.path)
+        for number in {location.line, location.end_line}:
+            if 1 <= number <= len(lines):
+                codes = suppressed_codes(lines[number - 1])
+                if codes is ALL or any(finding.code.startswith(c) for c in codes):
+                    return True
     return False

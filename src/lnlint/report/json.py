@@ -29,6 +29,16 @@ def finding_object(finding: Finding) -> dict[str, object]:
         "url": None,
         "values": {name: value_object(v) for name, v in finding.values.items()},
     }
+    if finding.related:
+        obj["related"] = [
+            {
+                "filename": hop.location.path,
+                "location": {"row": hop.location.line, "column": hop.location.column},
+                "end_location": {"row": hop.location.end_line, "column": hop.location.end_column},
+                "message": hop.what,
+            }
+            for hop in finding.related
+        ]
     if finding.confirmation is not None:
         obj["confirmation"] = dict(finding.confirmation)
     return obj

@@ -9,6 +9,7 @@ from typing import Sequence
 from lnlint import __version__
 from lnlint.catalogue import Rule, load_catalogue
 from lnlint.findings import Finding
+from lnlint.spec import Location
 from lnlint.report.fingerprint import fingerprints
 from lnlint.report.json import value_object
 
@@ -37,6 +38,24 @@ def _uri(path: str) -> str:
     return Path(path).as_posix()
 
 
+def _physical(loc: Location) -> dict[str, object]:
+    return {
+        "artifactLocation": {"uri": _uri(loc.path), "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": loc.line, "startColumn": loc.column, "endLine": loc.end_line, "endColumn": loc.end_column},
+    }
+
+
+def _value_flow(finding: Finding) -> dict[str, object]:
+    """The related locations and one code-flow thread: the reported call, then each hop."""
+    related = [
+        {"id": number, "physicalLocation": _physical(hop.location), "message": {"text": hop.what}}
+        for number, hop in enumerate(finding.related, start=1)
+    ]
+    steps = [(finding.location, "the value is passed here"), *((hop.location, hop.what) for hop in finding.related)]
+    thread = [{"location": {"physicalLocation": _physical(loc), "message": {"text": text}}} for loc, text in steps]
+    return {"relatedLocations": related, "codeFlows": [{"threadFlows": [{"locations": thread}]}]}
+
+
 def render(findings: Sequence[Finding], color: bool = False) -> str:
     catalogue = load_catalogue()
     codes = list(catalogue)
@@ -54,21 +73,10 @@ def render(findings: Sequence[Finding], color: bool = False) -> str:
                 "ruleIndex": codes.index(finding.code),
                 "level": _LEVELS[finding.severity],
                 "message": {"text": finding.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": _uri(loc.path), "uriBaseId": "%SRCROOT%"},
-                            "region": {
-                                "startLine": loc.line,
-                                "startColumn": loc.column,
-                                "endLine": loc.end_line,
-                                "endColumn": loc.end_column,
-                            },
-                        }
-                    }
-                ],
+                "locations": [{"physicalLocation": _physical(loc)}],
                 "partialFingerprints": {"lnlint/v1": fingerprint},
                 "properties": properties,
+                **(_value_flow(finding) if finding.related else {}),
             }
         )
     document = {

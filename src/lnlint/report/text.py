@@ -61,6 +61,12 @@ def full(findings: Sequence[Finding], color: bool) -> str:
         out.extend(_snippet(finding, sources, color))
         gutter = " " * len(str(finding.location.line))
         out.extend(f"{gutter} = {describe(name, value)}" for name, value in finding.values.items())
+        for hop in finding.related:
+            loc = hop.location
+            line = sources.line(loc.path, loc.line)
+            out.append(f"{gutter} → {loc.path}:{loc.line}:{loc.column}: {hop.what}")
+            if line is not None:
+                out.append(f"{gutter}     {line.strip()}")
         out.append("")
     return "".join(line + "\n" for line in out)
 

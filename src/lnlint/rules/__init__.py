@@ -43,7 +43,11 @@ def make_finding(
     spec: Spec | None = None,
 ) -> Finding:
     rule = load_catalogue()[code]
-    return Finding(code, rule.name, severity or rule.severity, message, location, dict(values), spec=spec)
+    chain = spec.context.chain if spec is not None else ()
+    if chain:
+        steps = " → ".join(f"{hop.what} ({hop.location.path}:{hop.location.line})" for hop in chain)
+        message = f"{message} Value flow: {steps}."
+    return Finding(code, rule.name, severity or rule.severity, message, location, dict(values), spec=spec, related=chain[1:])
 
 
 def _own_thresholds(module: ModuleType, thresholds: Mapping[str, int]) -> dict[str, int]:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from lnlint.frontends.policy import MitigationPolicy
+from lnlint.frontends.python.parsing import parse_cpython, parse_libcst
+from lnlint.frontends.python.project import TORCH_MARKERS
 from lnlint.frontends.source import SourceError
 from lnlint.spec import TORCH_KINDS, Spec
 
-_MARKERS = (b"Transformer", b"LayerNorm")
+if TYPE_CHECKING:
+    from lnlint.frontends.python.project import PythonProject
+
 _KINDS = frozenset(TORCH_KINDS)
 
 
@@ -25,42 +30,23 @@ def _names_a_torch_class(tree: ast.AST) -> bool:
     return False
 
 
-def python_specs(text: str, data: bytes, path: str, policy: MitigationPolicy) -> list[Spec]:
-    """Specs for every construction in `text`; SourceError when it does not parse.
-    `policy` decides which facts of the file are stabilisers (see `frontends.policy`).
+def python_specs(text: str, data: bytes, path: Path, display: str, project: PythonProject) -> list[Spec]:
+    """Specs for every construction in `text`, and for the constructions its calls reach in
+    the project (see `project`); SourceError when it does not parse.
 
-    CPython's own parser (C, fast) reads every file first: it reports syntax errors, and it
-    decides whether the file names a torch class outside strings and comments. Only such
-    files go to libcst, the expensive step. Where CPython gives up on nesting, libcst's
-    native parser would overflow its stack and crash the process, so that is LN900 at once;
-    an ordinary syntax error goes on to libcst, which knows newer grammar than this
-    interpreter may.
+    CPython's own parser (C, fast) reads every file first (see `parsing`): it reports syntax
+    errors, and it decides whether the file names a torch class outside strings and comments.
+    Only such files, and those that mention a project function or class through which values
+    reach a construction, go to libcst, the expensive step.
     """
+    tree, cpython_error = parse_cpython(text)
+    if tree is not None and not (any(m in data for m in TORCH_MARKERS) and _names_a_torch_class(tree)):
+        project.include(path)
+        if not any(name in data for name in project.entry_names(TORCH_MARKERS)):
+            return []
+    module = parse_libcst(text, cpython_error)
+    project.include(path)
     try:
-        tree: ast.AST | None = ast.parse(text)
-    except SyntaxError as error:
-        if "too many nested" in error.msg or "too complex" in error.msg:
-            raise SourceError(f"syntax error: {error.msg}", error.lineno or 1, error.offset or 1) from None
-        tree, cpython_error = None, error
-    except (RecursionError, MemoryError, ValueError) as error:
-        raise SourceError(f"too deeply nested to parse ({type(error).__name__})") from None
-    if tree is not None and not (any(m in data for m in _MARKERS) and _names_a_torch_class(tree)):
-        return []
-    # Imported here: libcst costs ~0.2 s to import, and most files never need it.
-    import libcst as cst
-
-    from lnlint.frontends.python.frontend import extract_specs
-
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError:
-        assert tree is None
-        raise SourceError(
-            f"syntax error: {cpython_error.msg}", cpython_error.lineno or 1, cpython_error.offset or 1
-        ) from None
-    except RecursionError:
-        raise SourceError("too deeply nested to parse") from None
-    try:
-        return extract_specs(module, tree, path, policy)
+        return project.specs(project.add(path, display, text, module, tree))  # type: ignore[arg-type]
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None

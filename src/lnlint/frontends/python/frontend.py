@@ -7,10 +7,10 @@ from typing import Iterator
 import libcst as cst
 
 from lnlint.frontends.policy import Fact, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
-from lnlint.frontends.python.facts import ModuleIndex, index_module
+from lnlint.frontends.python.facts import ModuleIndex
 from lnlint.frontends.python.positions import Anchor
 from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
-from lnlint.frontends.python.values import Callee, Resolver
+from lnlint.frontends.python.values import Callee, ParameterUse, Resolver
 from lnlint.frontends.signatures import bind_arguments, torch_kind
 from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
 from lnlint.spec import (
@@ -30,15 +30,18 @@ _OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
 _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
 
 
-class _Extractor:
-    def __init__(self, index: ModuleIndex, path: str, policy: MitigationPolicy) -> None:
+class Extractor:
+    def __init__(
+        self, index: ModuleIndex, path: str, policy: MitigationPolicy, resolver: Resolver, within: Scope | None = None
+    ) -> None:
         self.index = index
         self.path = path
         self.policy = policy
-        self.resolver = Resolver(index)
+        self.resolver = resolver
+        self.within = within  # a followed call's function or class: only its scopes are read
         self._callees: dict[int, Callee] = {}
         self.mitigations = policy.mitigations(self._mitigation_facts())
-        self._layer_cache: dict[int, LayerSpec | Unknown | None] = {}
+        self._layer_cache: dict[int, tuple[LayerSpec | Unknown | None, ParameterUse]] = {}
         self._roles: dict[int, str] = {}
 
     def callee(self, call: cst.Call, scope: Scope) -> Callee:
@@ -128,7 +131,7 @@ class _Extractor:
         super_call = self._super_init(cls)
         if super_call is None:
             return Unknown(f"{cls.name}.__init__ does not call the torch constructor visibly")
-        params = _bind_to_function(init.node, args)  # type: ignore[arg-type]
+        params = bind_to_function(init.node, args, method=True)  # type: ignore[arg-type]
         inner = self.resolver.with_env(init, params)
         inner_args = inner.arguments(super_call, init)
         if isinstance(super_call.func, cst.Attribute) and not isinstance(super_call.func.value, cst.Call):
@@ -151,21 +154,24 @@ class _Extractor:
         """The spec of a call that constructs a torch class (or a subclass), else None."""
         key = id(call)
         if key in self._layer_cache:
-            return self._layer_cache[key]
-        callee = self.callee(call, scope)
-        kind = torch_kind(callee)
-        spec: LayerSpec | Unknown | None = None
-        if kind is not None:
-            spec = self.torch_call_spec(call, scope, kind)
-        elif isinstance(callee, ClassInfo):
-            base = self.torch_base(callee)
-            if base is not None:
-                spec = self.subclass_spec(call, scope, callee, base)
-        elif callee == "functools.partial" and call.args:
-            target = torch_kind(self.resolver.callee(call.args[0].value, scope))
-            if target is not None:
-                spec = self.partial_spec(call, scope, target)
-        self._layer_cache[key] = spec
+            spec, use = self._layer_cache[key]
+            self.resolver.count(use)
+            return spec
+        with self.resolver.tracking() as use:
+            callee = self.callee(call, scope)
+            kind = torch_kind(callee)
+            spec = None
+            if kind is not None:
+                spec = self.torch_call_spec(call, scope, kind)
+            elif isinstance(callee, ClassInfo):
+                base = self.torch_base(callee)
+                if base is not None:
+                    spec = self.subclass_spec(call, scope, callee, base)
+            elif callee == "functools.partial" and call.args:
+                target = torch_kind(self.resolver.callee(call.args[0].value, scope))
+                if target is not None:
+                    spec = self.partial_spec(call, scope, target)
+        self._layer_cache[key] = (spec, use)
         return spec
 
     def trace_layer(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> LayerSpec | Unknown:
@@ -291,43 +297,61 @@ class _Extractor:
                 if norm_call is not None:
                     self._roles[id(norm_call)] = final_norm_role(kind, self.resolver.line(call))
 
-    def extract(self) -> list[Spec]:
+    def extract(self) -> list[tuple[Spec, ParameterUse]]:
+        """Every spec of the module (or of the scopes under `within`), with the parameters
+        its values were read from."""
         self._assign_roles()
-        specs: list[Spec] = []
+        found: list[tuple[Spec, ParameterUse]] = []
         in_containers: set[int] = set()
         constructed: set[int] = set()  # classes of this file instantiated in it
         for call, scope in self.index.calls:
-            callee = self.callee(call, scope)
-            if isinstance(callee, ClassInfo):
-                constructed.update(id(c) for c in self._class_chain(callee))
-            if callee in _CONTAINERS:
-                owner = _assigned_self_attr(call, scope)
-                for arg in call.args:
-                    stack = self.list_stack(arg.value, scope, call, owner)
-                    if stack is not None:
-                        specs.append(stack)
-                        in_containers.add(id(arg.value))
+            if not self.covers(scope):
                 continue
-            spec = self.construction(call, scope)
-            if not isinstance(spec, LayerSpec):
-                continue
-            if spec.kind in STACK_KINDS:
-                specs.append(self.torch_stack(spec, call, scope, _assigned_self_attr(call, scope)))
-                continue
-            specs.append(spec)
-            if spec.kind == "Transformer":
-                specs.extend(transformer_stacks(spec))
+            with self.resolver.tracking() as use:
+                specs = self._call_specs(call, scope, constructed, in_containers)
+            found.extend((spec, use) for spec in specs)
         for node, scope in self.index.list_repeats:
-            if id(node) not in in_containers:
-                stack = self.list_stack(node, scope, node, _assigned_self_attr(node, scope))
+            if id(node) not in in_containers and self.covers(scope):
+                with self.resolver.tracking() as use:
+                    stack = self.list_stack(node, scope, node, _assigned_self_attr(node, scope))
                 if stack is not None:
-                    specs.append(stack)
-        specs.extend(self._unconstructed_subclasses(constructed))
-        return specs
+                    found.append((stack, use))
+        if self.within is None:
+            found.extend(self._unconstructed_subclasses(constructed))
+        return found
 
-    def _unconstructed_subclasses(self, constructed: set[int]) -> list[Spec]:
+    def covers(self, scope: Scope) -> bool:
+        """Whether `scope` is inside the scope this extraction is limited to."""
+        current: Scope | None = scope
+        while current is not None and self.within is not None:
+            if current is self.within:
+                return True
+            current = current.parent
+        return self.within is None
+
+    def _call_specs(self, call: cst.Call, scope: Scope, constructed: set[int], in_containers: set[int]) -> list[Spec]:
+        callee = self.callee(call, scope)
+        if isinstance(callee, ClassInfo):
+            constructed.update(id(c) for c in self._class_chain(callee))
+        if callee in _CONTAINERS:
+            owner = _assigned_self_attr(call, scope)
+            stacks = []
+            for arg in call.args:
+                stack = self.list_stack(arg.value, scope, call, owner)
+                if stack is not None:
+                    stacks.append(stack)
+                    in_containers.add(id(arg.value))
+            return stacks
+        spec = self.construction(call, scope)
+        if not isinstance(spec, LayerSpec):
+            return []
+        if spec.kind in STACK_KINDS:
+            return [self.torch_stack(spec, call, scope, _assigned_self_attr(call, scope))]
+        return [spec, *transformer_stacks(spec)] if spec.kind == "Transformer" else [spec]
+
+    def _unconstructed_subclasses(self, constructed: set[int]) -> list[tuple[Spec, ParameterUse]]:
         """A torch subclass never instantiated here: its super().__init__ is the construction."""
-        specs: list[Spec] = []
+        specs: list[tuple[Spec, ParameterUse]] = []
         for cls in self.index.classes:
             if id(cls) in constructed:
                 continue
@@ -336,7 +360,9 @@ class _Extractor:
             if call is None:
                 continue
             init = cls.methods["__init__"]
-            specs.append(self.torch_call_spec(call, init, kind, self._placement_override(cls)))  # type: ignore[arg-type]
+            with self.resolver.tracking() as use:
+                spec = self.torch_call_spec(call, init, kind, self._placement_override(cls))  # type: ignore[arg-type]
+            specs.append((spec, use))
         return specs
 
 
@@ -365,9 +391,9 @@ def _range_length(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved:
     return Value(length, origin)
 
 
-def _bind_to_function(function: cst.FunctionDef, args) -> dict[str, Resolved]:
-    """Bind a call's arguments to a method's parameters (skipping self)."""
-    params = [*function.params.posonly_params, *function.params.params][1:]
+def bind_to_function(function: cst.FunctionDef, args, method: bool) -> dict[str, Resolved]:
+    """Bind a call's arguments to a function's parameters (a method's after self)."""
+    params = [*function.params.posonly_params, *function.params.params][1 if method else 0:]
     bound: dict[str, Resolved] = {}
     extra_positional = list(args.positional[len(params):])
     for param, value in zip(params, args.positional):
@@ -399,8 +425,3 @@ def _assigned_self_attr(node: cst.CSTNode, scope: Scope) -> str | None:
         if any(b.node is node for b in bindings):
             return attr
     return None
-
-
-def extract_specs(module: cst.Module, tree, path: str, policy: MitigationPolicy) -> list[Spec]:
-    """Specs of every construction in `module`; `tree` is CPython's parse of it, or None."""
-    return _Extractor(index_module(module, tree), path, policy).extract()

@@ -115,6 +115,7 @@ class ModuleScopes:
     positions: Positions
     classes: list[ClassInfo] = field(default_factory=list)
     comprehension_scopes: dict[int, Scope] = field(default_factory=dict)
+    function_scopes: dict[int, Scope] = field(default_factory=dict)  # by id of the FunctionDef
 
 
 class ScopeWalker:
@@ -201,6 +202,7 @@ class ScopeWalker:
         outer = self.scope
         outer.bind(node.name.value, Binding("function", self._anchor(node), outer, node))
         scope = Scope("function", outer, node.name.value, node=node)
+        self.index.function_scopes[id(node)] = scope
         self._bind_params(node.params, scope, outer)
         if outer.kind == "class" and outer.cls is not None:
             outer.cls.methods[node.name.value] = scope

@@ -11,8 +11,9 @@ import ast
 import builtins
 import functools
 import operator
-from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Union
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Union
 
 import libcst as cst
 
@@ -33,8 +34,23 @@ _ARITHMETIC: dict[type, Callable[[object, object], object]] = {
     cst.Power: operator.pow,
 }
 
-# A callee is an imported dotted name ("torch.nn.LayerNorm") or a class defined in the file.
-Callee = Union[str, ClassInfo, None]
+# A callee is an imported dotted name ("torch.nn.LayerNorm"), a class defined in the file, or
+# the scope of a function defined in it.
+Callee = Union[str, ClassInfo, Scope, None]
+
+
+@dataclass
+class ParameterUse:
+    """What resolving some expressions read of function parameters: the scopes whose
+    parameters were read without a call binding them (their defaults, or nothing), and
+    whether any parameter came from the call `env` binds."""
+
+    unbound: set[int] = field(default_factory=set)  # ids of the function scopes
+    bound: bool = False
+
+    def add(self, other: "ParameterUse") -> None:
+        self.unbound |= other.unbound
+        self.bound = self.bound or other.bound
 
 
 @dataclass(frozen=True)
@@ -70,13 +86,44 @@ class Resolver:
     """Resolves expressions of one module. `env` binds the parameters of one function scope to
     the arguments of a call (used to follow a subclass call into its super().__init__)."""
 
-    def __init__(self, index: ModuleIndex, env: tuple[Scope, Mapping[str, Resolved]] | None = None):
+    def __init__(
+        self,
+        index: ModuleIndex,
+        env: tuple[Scope, Mapping[str, Resolved]] | None = None,
+        imported: Callable[[str, str], Resolved | None] | None = None,
+    ):
         self.index = index
         self.env = env
+        self.imported = imported  # value of a name imported from the project's own modules
         self._depth = 0
+        self._uses: list[ParameterUse] = []
 
     def with_env(self, scope: Scope, params: Mapping[str, Resolved]) -> "Resolver":
-        return Resolver(self.index, (scope, params))
+        return Resolver(self.index, (scope, params), self.imported)
+
+    @contextlib.contextmanager
+    def tracking(self) -> Iterator[ParameterUse]:
+        """Record which parameters the resolutions inside the block read."""
+        use = ParameterUse()
+        self._uses.append(use)
+        try:
+            yield use
+        finally:
+            self._uses.pop()
+            if self._uses:
+                self._uses[-1].add(use)
+
+    def count(self, use: ParameterUse) -> None:
+        """Count, in the block being tracked, what an earlier resolution read (a cached spec)."""
+        if self._uses:
+            self._uses[-1].add(use)
+
+    def _record(self, owner: Scope | None, bound: bool) -> None:
+        for use in self._uses[-1:]:
+            if bound:
+                use.bound = True
+            elif owner is not None:
+                use.unbound.add(id(owner))
 
     def code(self, node: cst.CSTNode, limit: int = 60) -> str:
         text = " ".join(self.index.module.code_for_node(node).split())
@@ -193,6 +240,10 @@ class Resolver:
             return self._same_everywhere(name, bindings, binding)
         if binding.kind == "param":
             return self._param_value(name, binding, scope)
+        if binding.kind == "import" and self.imported is not None and binding.qualname:
+            found = self.imported(binding.qualname, name)
+            if found is not None:
+                return found
         if binding.kind != "assign" or binding.node is None:
             return Unknown(f"{name} at line {binding.line} is not a plain assignment")
         inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
@@ -218,12 +269,16 @@ class Resolver:
         parameter of the function `env` binds (a subclass call followed into __init__)."""
         if self.env is None or self._owner_of(name, scope) is not self.env[0]:
             return None
-        return self.env[1].get(name)
+        given = self.env[1].get(name)
+        if given is not None:
+            self._record(None, bound=True)
+        return given
 
     def _param_value(self, name: str, binding: Binding, scope: Scope) -> Resolved:
         given = self._call_argument(name, scope)
         if given is not None:
             return given
+        self._record(self._owner_of(name, scope), bound=False)
         if binding.star:
             return Unknown(f"{name} collects the caller's arguments")
         if binding.node is None:
@@ -272,6 +327,11 @@ class Resolver:
 
     def _attribute_value(self, node: cst.Attribute, scope: Scope) -> Resolved:
         binding = self.self_attribute(node, scope)
+        if binding is None and self.imported is not None:
+            base = self.callee(node.value, scope)  # `sizes.WIDTH` after `import pkg.sizes as sizes`
+            found = self.imported(f"{base}.{node.attr.value}", node.attr.value) if isinstance(base, str) else None
+            if found is not None:
+                return found
         if binding is None:
             return Unknown(f"`{self.code(node)}` is not resolved")
         if isinstance(binding, Unknown):
@@ -317,6 +377,8 @@ class Resolver:
                 given = self._call_argument(node.value, scope)
                 if isinstance(given, Value) and isinstance(given.value, dict):
                     return dict(given.value)
+                if given is None:
+                    self._record(self._owner_of(node.value, scope), bound=False)
             if binding.kind == "assign" and binding.node is not None:
                 return self.mapping(binding.node, binding.scope)  # type: ignore[arg-type]
         return Unknown(f"`{self.code(node)}` is not a dict lnlint can follow")
@@ -355,6 +417,8 @@ class Resolver:
                 given = self._call_argument(node.value, scope)
                 if isinstance(given, Value) and isinstance(given.value, list):
                     return list(given.value)
+                if given is None:
+                    self._record(self._owner_of(node.value, scope), bound=False)
         return Unknown(f"`*{self.code(node)}` is not resolved")
 
     # --- callees ---------------------------------------------------------------------------
@@ -374,6 +438,8 @@ class Resolver:
                 return binding.qualname
             if binding.kind == "class":
                 return next((c for c in self.index.classes if c.node is binding.node), None)
+            if binding.kind == "function":
+                return self.index.function_scopes.get(id(binding.node))
             if binding.kind == "assign" and binding.node is not None:
                 return self.callee(binding.node, binding.scope)  # type: ignore[arg-type]
             return None

@@ -1,0 +1,439 @@
+"""Value flow across the project's own Python modules.
+
+Real projects pass sizes into the function or class that builds a layer. A construction whose
+values are read from parameters of a function that the project calls is evaluated at each
+call site instead: the call's arguments are bound to the parameters (the callee's defaults
+fill the rest) and the callee's code is read again under that binding, following further
+calls into the project's functions and classes up to MAX_HOPS deep. The finding is reported
+at the call that supplies the values, with the chain of calls down to the construction. A
+function the project never calls keeps its parameter defaults, as a single file would.
+
+Modules are found under the module roots (the project folder, its `src/`, the folder above
+each top-level package, and the `src` setting) and parsed only when a name they define or
+use is needed; nothing outside the roots is read, and nothing is imported or run.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from lnlint.frontends.policy import MitigationPolicy
+from lnlint.frontends.source import SourceError, decode_python, read_regular_file
+from lnlint.lint import display_path
+from lnlint.settings import Settings
+from lnlint.spec import TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Value
+
+if TYPE_CHECKING:  # libcst and the analysis load only once a module is parsed
+    import libcst as cst
+
+    from lnlint.frontends.python.facts import ModuleIndex
+    from lnlint.frontends.python.frontend import Extractor
+    from lnlint.frontends.python.scopes import Binding, Scope
+    from lnlint.frontends.python.values import Arguments, ParameterUse, Resolver
+
+MAX_HOPS = 8
+# Bytes that a file naming a torch class contains (`frontends.python` pre-filters on them).
+TORCH_MARKERS = (b"Transformer", b"LayerNorm")
+
+
+@dataclass(eq=False)
+class Module:
+    """One parsed module of the project."""
+
+    path: Path
+    display: str  # as findings show it
+    name: str | None  # dotted name under a module root
+    is_package: bool
+    text: str
+    index: ModuleIndex
+    resolver: Resolver
+    extractor: Extractor
+    _extracted: list[tuple[Spec, ParameterUse]] | None = None
+
+    def location(self, node: cst.CSTNode) -> Location:
+        return self.extractor.location(node)
+
+    def extracted(self) -> list[tuple[Spec, ParameterUse]]:
+        """The module's own specs, read once."""
+        if self._extracted is None:
+            self._extracted = self.extractor.extract()
+        return self._extracted
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """A function or class of the project that a call runs: `params` is the scope its
+    arguments bind to (the function, or the class's `__init__`), `body` the scope whose code
+    runs (the function, or the whole class)."""
+
+    module: Module
+    name: str
+    params: Scope | None
+    body: Scope
+    method: bool  # arguments bind after `self`
+
+    def same_as(self, other: "Target") -> bool:
+        return self.module is other.module and self.body is other.body
+
+
+class PythonProject:
+    """The project's Python modules, parsed on demand and kept for the run."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.policy = MitigationPolicy(settings.warmup_keys)
+        self.roots: list[Path] = []
+        self._modules: dict[Path, Module | None] = {}
+        self._sources: list[tuple[Path, bytes]] | None = None
+        self._callers: dict[tuple[int, int], bool] = {}
+        self._paths: dict[str, Path | None] = {}
+        self._entry_names: frozenset[bytes] | None = None
+
+    # --- modules -----------------------------------------------------------------------------
+    def include(self, path: Path) -> None:
+        """Add the module roots a linted file implies (see `module_roots`)."""
+        for root in module_roots(path, self.settings):
+            if root not in self.roots:
+                self.roots.append(root)
+                self._paths.clear()
+                self._forget()
+
+    def module_name(self, path: Path) -> tuple[str, bool] | None:
+        """(dotted name, is a package) of a file under one of the roots."""
+        for root in self.roots:
+            try:
+                parts = list(path.relative_to(root).with_suffix("").parts)
+            except ValueError:
+                continue
+            package = bool(parts) and parts[-1] == "__init__"
+            if package:
+                parts = parts[:-1]
+            if parts and all(part.isidentifier() for part in parts):
+                return ".".join(parts), package
+        return None
+
+    def path_of(self, name: str) -> Path | None:
+        if name not in self._paths:
+            relative = Path(*name.split("."))
+            candidates = (
+                candidate
+                for root in self.roots
+                for candidate in (root / relative.with_name(relative.name + ".py"), root / relative / "__init__.py")
+            )
+            self._paths[name] = next((c.resolve() for c in candidates if c.is_file()), None)
+        return self._paths[name]
+
+    def module(self, path: Path) -> Module | None:
+        """The parsed module at `path`; None when it cannot be read or parsed (the file's own
+        lint reports that)."""
+        from lnlint.frontends.python.parsing import parse_cpython, parse_libcst
+
+        path = path.resolve()
+        if path in self._modules:
+            return self._modules[path]
+        self._modules[path] = None  # a module being parsed is not re-entered
+        try:
+            text = decode_python(read_regular_file(path) or b"")
+            tree, error = parse_cpython(text)
+            module = parse_libcst(text, error)
+        except (OSError, SourceError):
+            return None
+        return self.add(path, display_path(path), text, module, tree)
+
+    def add(self, path: Path, display: str, text: str, module: cst.Module, tree: ast.Module | None) -> Module:
+        """A module parsed by the caller (the file being linted, shown as `display`)."""
+        from lnlint.frontends.python.facts import index_module
+        from lnlint.frontends.python.frontend import Extractor
+        from lnlint.frontends.python.values import Resolver
+
+        path = path.resolve()
+        known = self._modules.get(path)
+        if known is not None:
+            if known.text == text:
+                return known
+            self._forget()  # the file changed since it was read: so may what was derived from it
+        index = index_module(module, tree)
+        named = self.module_name(path)
+        resolver = Resolver(index)
+        parsed = Module(path, display, named[0] if named else None, bool(named and named[1]), text, index, resolver,
+                        Extractor(index, display, self.policy, resolver))
+        resolver.imported = lambda qualname, local: self.imported_value(parsed, qualname)
+        self._modules[path] = parsed
+        return parsed
+
+    def _forget(self) -> None:
+        self._modules.clear()
+        self._sources = None
+        self._callers.clear()
+        self._entry_names = None
+
+    def _absolute(self, module: Module, qualname: str) -> str | None:
+        """`.sizes.WIDTH` imported in `pkg.models` → `pkg.sizes.WIDTH`."""
+        level = len(qualname) - len(qualname.lstrip("."))
+        if level == 0:
+            return qualname
+        if module.name is None:
+            return None
+        package = module.name.split(".") if module.is_package else module.name.split(".")[:-1]
+        if level - 1 > len(package):
+            return None
+        base = package[: len(package) - (level - 1)]
+        rest = qualname[level:]
+        return ".".join([*base, rest] if rest else base)
+
+    def _definition(self, module: Module, qualname: str, depth: int = 0) -> tuple[Module, Binding] | None:
+        """The module-level binding a dotted name imported in `module` refers to, following
+        re-exports (`from .models import Net` in a package's `__init__`)."""
+        absolute = self._absolute(module, qualname)
+        if absolute is None or depth > MAX_HOPS or absolute.split(".")[0] in ("torch", "builtins"):
+            return None
+        parts = absolute.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            path = self.path_of(".".join(parts[:cut]))
+            if path is None:
+                continue
+            if cut != len(parts) - 1:
+                return None  # an attribute of an attribute: not followed
+            owner = self.module(path)
+            bindings = owner.index.root.bindings.get(parts[cut]) if owner is not None else None
+            if owner is None or not bindings or len(bindings) != 1:
+                return None
+            binding = bindings[0]
+            if binding.kind == "import" and binding.qualname:
+                return self._definition(owner, binding.qualname, depth + 1)
+            return owner, binding
+        return None
+
+    def imported_value(self, module: Module, qualname: str) -> Resolved | None:
+        """The value of a module-level constant imported from the project (None: not one)."""
+        found = self._definition(module, qualname)
+        if found is None:
+            return None
+        owner, binding = found
+        if binding.kind != "assign" or binding.node is None:
+            return None
+        value = owner.resolver.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        if not isinstance(value, Value):
+            return value
+        name = qualname.rpartition(".")[2]
+        where = f"{name} at {owner.display}:{binding.line}"
+        return Value(value.value, where if value.origin == "literal" else f"{where} = {value.origin}")
+
+    # --- call targets ------------------------------------------------------------------------
+    def target(self, callee: object, module: Module) -> Target | None:
+        """The project function or class a call runs, if it is one lnlint follows."""
+        from lnlint.frontends.python.scopes import ClassInfo, Scope
+
+        if isinstance(callee, str):
+            found = self._definition(module, callee)
+            if found is None:
+                return None
+            owner, binding = found
+            if binding.kind == "class":
+                callee = next((c for c in owner.index.classes if c.node is binding.node), None)
+            elif binding.kind == "function":
+                callee = owner.index.function_scopes.get(id(binding.node))
+            else:
+                return None
+            module = owner
+        if isinstance(callee, ClassInfo):
+            if module.extractor.torch_base(callee) is not None:
+                return None  # a torch subclass: the frontend follows it as a construction
+            init = callee.methods.get("__init__")
+            body = init.parent if init is not None else next((m.parent for m in callee.methods.values()), None)
+            if body is None:
+                return None
+            return Target(module, callee.name, init, body, method=True)
+        if isinstance(callee, Scope) and callee.kind == "function" and callee.cls is None:
+            return Target(module, callee.name, callee, callee, method=False)
+        return None
+
+    def _owner_target(self, module: Module, scope_id: int) -> Target | None:
+        """The target whose parameters a scope (by id) holds: a function, or a class's __init__."""
+        for scope in module.index.function_scopes.values():
+            if id(scope) != scope_id:
+                continue
+            if scope.cls is None:
+                return Target(module, scope.name, scope, scope, method=False)
+            if scope.name == "__init__" and scope.parent is not None:
+                return Target(module, scope.cls.name, scope, scope.parent, method=True)
+        return None
+
+    def _project_sources(self) -> list[tuple[Path, bytes]]:
+        """Every Python file under the roots that the settings let lnlint read, as bytes."""
+        if self._sources is None:
+            from lnlint.discover import discover
+
+            python = replace(self.settings, include=("*.py",), force_exclude=True)
+            sources = []
+            for path in discover(self.roots, python):
+                try:
+                    data = read_regular_file(path)
+                except (OSError, SourceError):
+                    continue
+                if data is not None:
+                    sources.append((path, data))
+            self._sources = sources
+        return self._sources
+
+    def has_callers(self, target: Target) -> bool:
+        """Whether any module of the project calls `target` (found by name, then resolved)."""
+        key = (id(target.module), id(target.body))
+        if key not in self._callers:
+            self._callers[key] = any(True for _ in self._calls_of(target))
+        return self._callers[key]
+
+    def _calls_of(self, target: Target) -> Iterator[tuple[Module, cst.Call, Scope]]:
+        # The modules parsed already (the file being linted among them, wherever it lies), then
+        # the project's files that mention the name.
+        modules = [m for m in list(self._modules.values()) if m is not None and target.name in m.text]
+        modules += [m for m in self._mentioning({target.name.encode()}) if m not in modules]
+        for module in modules:
+            for call, scope, found in self._calls_into(module, {target.name.encode()}):
+                if found.same_as(target):
+                    yield module, call, scope
+
+    def from_callers(self, module: Module, use: ParameterUse, own: Target | None = None) -> bool:
+        """Whether values were read from parameters that the project's calls supply."""
+        for scope_id in use.unbound:
+            owner = self._owner_target(module, scope_id)
+            if owner is not None and not (own is not None and owner.same_as(own)) and self.has_callers(owner):
+                return True
+        return False
+
+    # --- evaluation --------------------------------------------------------------------------
+    def specs(self, module: Module) -> list[Spec]:
+        """The module's specs: constructions whose values are known where they stand, and
+        the constructions its calls reach in the project, located at those calls."""
+        found = [spec for spec, use in module.extracted() if not self.from_callers(module, use)]
+        for call, scope, target in self._calls_into(module, self.entry_names(TORCH_MARKERS)):
+            with module.resolver.tracking() as use:
+                args = module.resolver.arguments(call, scope)
+            if self.from_callers(module, use):
+                continue  # it passes on its own caller's values: evaluated from there
+            found.extend(self._follow(target, args, (), module, call, 0, module.extractor.mitigations))
+        return found
+
+    def _follow(
+        self, target: Target, args: Arguments, chain: tuple[Hop, ...], caller: Module, call: cst.Call,
+        hops: int, mitigations: Mitigations,
+    ) -> list[Spec]:
+        from lnlint.frontends.python.frontend import Extractor, bind_to_function
+
+        chain = (*chain, Hop(caller.location(call), caller.resolver.code(call, 50)))
+        params = bind_to_function(target.params.node, args, target.method) if target.params is not None else {}  # type: ignore[arg-type]
+        module = target.module
+        resolver = module.resolver.with_env(target.params or target.body, params)
+        extractor = Extractor(module.index, module.display, self.policy, resolver, within=target.body)
+        mitigations = mitigations.merged(extractor.mitigations)
+        found: list[Spec] = []
+        for spec, use in extractor.extract():
+            if _reads_the_call(use, target) and not self.from_callers(module, use, own=target):
+                found.append(_relocated(spec, chain, mitigations))
+        if hops >= MAX_HOPS:
+            return found
+        entries = self.entry_names(TORCH_MARKERS)
+        for inner_call, scope in module.index.calls:
+            if not extractor.covers(scope) or _short_name(extractor.callee(inner_call, scope)).encode() not in entries:
+                continue
+            inner = self.target(extractor.callee(inner_call, scope), module)
+            if inner is None:
+                continue
+            with resolver.tracking() as use:
+                inner_args = resolver.arguments(inner_call, scope)
+            if _reads_the_call(use, target):
+                found.extend(self._follow(inner, inner_args, chain, module, inner_call, hops + 1, mitigations))
+        return found
+
+    # --- which files need the flow -----------------------------------------------------------
+    def entry_names(self, markers: tuple[bytes, ...]) -> frozenset[bytes]:
+        """Names of the project's functions and classes whose calls can carry a caller's
+        values to a construction: those whose constructions read their parameters, then
+        those that pass their own parameters to one of them, and so on. A file that mentions
+        none of them needs no flow."""
+        if self._entry_names is None:
+            names: set[bytes] = set()
+            new: set[bytes] = set()
+            for module in self._mentioning(set(markers)):
+                for _, use in module.extracted():
+                    new |= self._owner_names(module, use)
+            for _ in range(MAX_HOPS):
+                new -= names
+                if not new:
+                    break
+                names |= new
+                passing: set[bytes] = set()
+                for module in self._mentioning(new):
+                    for call, scope, target in self._calls_into(module, new):
+                        with module.resolver.tracking() as use:
+                            module.resolver.arguments(call, scope)
+                        passing |= self._owner_names(module, use)
+                new = passing
+            self._entry_names = frozenset(names)
+        return self._entry_names
+
+    def _calls_into(self, module: Module, names: set[bytes] | frozenset[bytes]) -> Iterator[tuple[cst.Call, Scope, Target]]:
+        """The module's calls of project functions or classes named in `names`."""
+        for call, scope in module.index.calls:
+            callee = module.extractor.callee(call, scope)
+            if _short_name(callee).encode() not in names:
+                continue
+            target = self.target(callee, module)
+            if target is not None:
+                yield call, scope, target
+
+    def _owner_names(self, module: Module, use: ParameterUse) -> set[bytes]:
+        owners = (self._owner_target(module, scope_id) for scope_id in use.unbound)
+        return {owner.name.encode() for owner in owners if owner is not None}
+
+    def _mentioning(self, names: set[bytes]) -> list[Module]:
+        if not names:
+            return []
+        found = []
+        for path, data in self._project_sources():
+            if any(name in data for name in names):
+                module = self.module(path)
+                if module is not None:
+                    found.append(module)
+        return found
+
+
+def _short_name(callee: object) -> str:
+    """The name a callee is defined under (the last part of a dotted one)."""
+    if isinstance(callee, str):
+        return callee.rpartition(".")[2]
+    return getattr(callee, "name", "")
+
+
+def _reads_the_call(use: ParameterUse, target: Target) -> bool:
+    """Whether values were read from what a call to `target` passed, or from the defaults of
+    the parameters it left out."""
+    return use.bound or (target.params is not None and id(target.params) in use.unbound)
+
+
+def _relocated(spec: Spec, chain: tuple[Hop, ...], mitigations: Mitigations) -> Spec:
+    """The spec reported at the first call of `chain`, with the construction as the last hop."""
+    construction = Hop(spec.location, f"{TRANSFORMER_PARTS.get(spec.kind, spec.kind)}(...)")
+    context = replace(spec.context, mitigations=mitigations.merged(spec.context.mitigations), chain=(*chain, construction))
+    return replace(spec, location=chain[0].location, context=context)  # type: ignore[arg-type]
+
+
+def module_roots(path: Path, settings: Settings) -> list[Path]:
+    """Where module names start for a linted file: the folder of the nearest pyproject.toml
+    and its `src/` (the file's own folder without one), the folder above the file's
+    top-level package, and the configured `src` folders."""
+    folder = path.resolve().parent
+    project = next((f for f in (folder, *folder.parents) if (f / "pyproject.toml").is_file()), folder)
+    package = folder
+    while (package / "__init__.py").is_file():
+        package = package.parent
+    candidates = [project, project / "src", package, *(settings.root / src for src in settings.src)]
+    roots: list[Path] = []
+    for candidate in candidates:
+        candidate = candidate.resolve()
+        if candidate.is_dir() and candidate not in roots:
+            roots.append(candidate)
+    return roots

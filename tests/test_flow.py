@@ -1,0 +1,177 @@
+"""Value flow across a project: call sites, imports of the project's own modules, the chain."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import REPO, pick
+
+MODELS = """\
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self, width, heads=1):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(width, heads)
+
+
+class Net(nn.Module):
+    def __init__(self, d_model, nhead=1):
+        super().__init__()
+        self.encoder = Encoder(d_model * 1, nhead)
+
+
+def make_norm(features):
+    return nn.LayerNorm(features)
+"""
+
+
+def write_package(project):
+    project.write("pkg/__init__.py", "from .models import Net\n")
+    project.write("pkg/models.py", MODELS)
+
+
+def test_class_call_in_another_file_is_reported_at_the_call_with_the_chain(project):
+    write_package(project)
+    project.write("train.py", "from pkg.models import Net\n\nmodel = Net(d_model=2)\n")
+    findings = project.lint("train.py")
+    assert pick(findings, "filename", "code", "row", "column") == [("train.py", "LN001", 3, 9)]
+    (finding,) = findings
+    assert finding["values"]["d_model"]["value"] == 2
+    assert [(r["filename"], r["location"]["row"]) for r in finding["related"]] == [
+        ("pkg/models.py", 13),
+        ("pkg/models.py", 7),
+    ]
+    assert finding["message"].endswith(
+        "Value flow: Net(d_model=2) (train.py:3) → Encoder(d_model * 1, nhead) (pkg/models.py:13)"
+        " → TransformerEncoderLayer(...) (pkg/models.py:7)."
+    )
+
+
+def test_the_construction_file_alone_reports_nothing_its_callers_decide(project):
+    write_package(project)
+    project.write("train.py", "from pkg.models import Net\n\nmodel = Net(d_model=512, nhead=8)\n")
+    assert project.lint("pkg/models.py", "train.py") == []
+
+
+@pytest.mark.parametrize(
+    "call,codes",
+    [
+        ("Net(2)", ["LN001"]),
+        ("Net(d_model=4, nhead=1)", ["LN002"]),
+        ("Net(6, 4)", ["LN002", "LN003"]),
+        ("Net(64, 64)", ["LN004"]),
+        ("Net(512)", []),
+        ("Net(int(sys.argv[1]))", []),  # known only at run time: no finding
+    ],
+)
+def test_each_call_site_gets_the_findings_its_values_imply(project, call, codes):
+    write_package(project)
+    project.write("train.py", f"import sys\nfrom pkg import Net  # re-exported by the package\n\nmodel = {call}\n")
+    assert pick(project.lint("train.py"), "code") == codes
+
+
+def test_function_factory_and_defaults_of_the_callee(project):
+    write_package(project)
+    project.write("use.py", "from pkg.models import make_norm, Encoder\n\nn = make_norm(2)\ne = Encoder(2)\n")
+    assert pick(project.lint("use.py"), "code", "row") == [("LN001", 3), ("LN001", 4)]
+
+
+def test_same_file_call_and_self_attribute_read_in_another_method(project):
+    source = (
+        "import torch.nn as nn\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self, d):\n"
+        "        super().__init__()\n"
+        "        self.d = d\n\n"
+        "    def build(self):\n"
+        "        return nn.LayerNorm(self.d)\n\n"
+        "healthy = Net(64)\n"
+        "broken = Net(2)\n"
+    )
+    assert pick(project.findings(source), "code", "row", "column") == [("LN001", 12, 10)]
+
+
+def test_function_never_called_keeps_its_defaults_and_called_function_does_not(project):
+    never = "import torch.nn as nn\n\ndef build(d=2):\n    return nn.LayerNorm(d)\n"
+    assert pick(project.findings(never), "code", "row") == [("LN001", 4)]
+    called = never + "\nnorm = build(d=64)\n"
+    assert project.findings(called) == []
+
+
+def test_multi_hop_through_functions_is_capped(project):
+    hops = ["import torch.nn as nn\n\ndef f0(d):\n    return nn.LayerNorm(d)\n"]
+    for i in range(1, 12):
+        hops.append(f"\ndef f{i}(d):\n    return f{i - 1}(d)\n")
+    source = "".join(hops)
+    assert pick(project.findings(source + "\nx = f5(2)\n"), "code") == ["LN001"]
+    assert project.findings(source + "\nx = f11(2)\n") == []  # deeper than 8 hops: not followed
+
+
+def test_constants_imported_from_the_project(project):
+    project.write("pkg/__init__.py", "")
+    project.write("pkg/sizes.py", "WIDTH = 2\nHEADS = 1\n")
+    project.write(
+        "pkg/model.py",
+        "import torch.nn as nn\nfrom .sizes import WIDTH\nimport pkg.sizes as sizes\n\n"
+        "a = nn.LayerNorm(WIDTH)\nb = nn.TransformerEncoderLayer(sizes.WIDTH, sizes.HEADS)\n",
+    )
+    findings = project.lint("pkg/model.py")
+    assert pick(findings, "code", "row") == [("LN001", 5), ("LN001", 6)]
+    assert findings[0]["values"]["normalized_shape"]["origin"] == "WIDTH at pkg/sizes.py:1"
+
+
+def test_a_class_of_the_same_name_elsewhere_is_not_the_projects(project):
+    write_package(project)
+    project.write("train.py", "from other_library import Net\n\nmodel = Net(d_model=2)\n")
+    assert project.lint("train.py") == []
+
+
+def test_noqa_on_the_construction_silences_every_call_site(project):
+    write_package(project)
+    models = MODELS.replace("nn.TransformerEncoderLayer(width, heads)", "nn.TransformerEncoderLayer(width, heads)  # noqa: LN001")
+    project.write("pkg/models.py", models)
+    project.write("train.py", "from pkg.models import Net\n\nmodel = Net(d_model=2)\nother = Net(2)  # noqa: LN001\n")
+    assert project.lint("train.py") == []
+
+
+def test_warmup_in_the_calling_file_counts_for_the_construction(project):
+    project.write(
+        "deep.py",
+        "import torch.nn as nn\n\ndef encoder(depth):\n"
+        "    return nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), depth)\n",
+    )
+    project.write("train.py", "from deep import encoder\n\nenc = encoder(24)\n")
+    (finding,) = project.lint("train.py")
+    assert (finding["code"], finding["severity"], finding["location"]["row"]) == ("LN005", "error", 3)
+    project.write("train.py", "from deep import encoder\n\nenc = encoder(24)\nwarmup_steps = 4000\n")
+    assert project.lint("train.py") == []
+
+
+def test_sarif_carries_related_locations_and_a_code_flow(project):
+    import jsonschema
+
+    write_package(project)
+    project.write("train.py", "from pkg.models import Net\n\nmodel = Net(d_model=2)\n")
+    run = project.run("--isolated", "--output-format", "sarif", "train.py")
+    document = json.loads(run.output)
+    jsonschema.validate(document, json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text()))
+    (result,) = document["runs"][0]["results"]
+    assert [r["physicalLocation"]["region"]["startLine"] for r in result["relatedLocations"]] == [13, 7]
+    (flow,) = result["codeFlows"]
+    steps = flow["threadFlows"][0]["locations"]
+    assert [s["location"]["physicalLocation"]["artifactLocation"]["uri"] for s in steps] == [
+        "train.py", "pkg/models.py", "pkg/models.py"
+    ]
+
+
+def test_full_format_prints_the_chain(project):
+    write_package(project)
+    project.write("train.py", "from pkg.models import Net\n\nmodel = Net(d_model=2)\n")
+    output = project.run("--isolated", "--output-format", "full", "train.py").output
+    assert "  → pkg/models.py:13:24: Encoder(d_model * 1, nhead)" in output
+    assert "  → pkg/models.py:7:22: TransformerEncoderLayer(...)" in output
+    assert "self.layer = nn.TransformerEncoderLayer(width, heads)" in output
