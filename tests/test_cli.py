@@ -283,10 +283,10 @@ def test_internal_error_in_one_file_is_reported_and_the_run_goes_on(project, mon
 
     real = lint.lint_python
 
-    def explode(data, path, display, settings):
+    def explode(data, path, display, settings, project=None):
         if display.endswith("boom.py"):
             raise ValueError("kaboom")
-        return real(data, path, display, settings)
+        return real(data, path, display, settings, project)
 
     monkeypatch.setattr(lint, "lint_python", explode)
     project.write("boom.py", GOOD)
@@ -306,10 +306,10 @@ def test_large_runs_in_parallel_give_the_sequential_result(project, monkeypatch)
         project.write(f"pkg/m{i:03d}.py", body + ("x = (\n" if i == 100 else ""))
     real = lint.lint_python
 
-    def explode(data, path, display, settings):
+    def explode(data, path, display, settings, project=None):
         if display.endswith("m050.py"):
             raise ValueError("kaboom")
-        return real(data, path, display, settings)
+        return real(data, path, display, settings, project)
 
     monkeypatch.setattr(lint, "lint_python", explode)
     parallel = project.run("--isolated", "--output-format", "json", "pkg")

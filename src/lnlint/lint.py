@@ -29,31 +29,17 @@ class RunResult:
     files: int = 0
 
 
-def lint_python(data: bytes, path: Path, display: str, settings: Settings) -> list[Finding]:
-    """Findings for one Python file, before suppression and selection."""
+def lint_python(data: bytes, path: Path, display: str, settings: Settings, project=None) -> list[Finding]:
+    """Findings for one Python file, before suppression and selection; `project` is the
+    run's `PythonProject` (one is made for the file's own project when not given)."""
     from lnlint.frontends.python import python_specs
+    from lnlint.frontends.python.project import PythonProject
 
     text = decode_python(data)
     if skips_file(text):
         return []
-    specs = python_specs(text, data, path, display, python_project(settings))
+    specs = python_specs(text, data, path, display, project or PythonProject(settings, [path]))
     return list(run_rules(specs, settings.thresholds)) if specs else []
-
-
-_PROJECTS: dict[str, object] = {}
-
-
-def python_project(settings: Settings):
-    """The project the Python files of a run belong to, kept for the run (forked workers
-    inherit it and fill their own copy)."""
-    from lnlint.frontends.python.project import PythonProject
-
-    key = repr(settings)  # equal settings, also when a worker receives a copy
-    project = _PROJECTS.get(key)
-    if project is None:
-        _PROJECTS.clear()
-        project = _PROJECTS[key] = PythonProject(settings)
-    return project
 
 
 @lru_cache(maxsize=8)
@@ -108,7 +94,7 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
             data = read
         else:
             data = read_regular_file(path)  # type: ignore[assignment]
-        findings = lint_config(data, display, settings) if is_config else lint_python(data, path, display, settings)
+        findings = lint_config(data, display, settings) if is_config else lint_python(data, path, display, settings, _run_project)
     except OSError as error:
         findings = [_parse_error(display, SourceError(f"cannot read: {error.strerror}"))]
     except SourceError as error:
@@ -134,6 +120,10 @@ def _parse_error(path: str, error: SourceError) -> Finding:
     return make_finding("LN900", error.message, location, {})
 
 
+# The Python project of the run in progress: files parsed for one file's value flow serve the
+# next; forked workers inherit it empty and fill their own copy.
+_run_project = None
+
 # Below this many files a pool costs more than it saves (pre-commit runs, small projects).
 PARALLEL_FROM = 200
 
@@ -148,9 +138,12 @@ def _lint_one(path: Path, settings: Settings) -> tuple[list[Finding], list[str],
 
 def lint_paths(files: Iterable[Path], settings: Settings) -> RunResult:
     """Lint every file; large runs use every core (forked workers, where the OS has fork)."""
+    global _run_project
+    from lnlint.frontends.python.project import PythonProject
+
     paths = list(files)
-    _PROJECTS.clear()  # what was parsed for an earlier run in this process may have changed
     result = RunResult(files=len(paths))
+    _run_project = PythonProject(settings, [p for p in paths if p.suffix == ".py"])
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")
@@ -158,6 +151,7 @@ def lint_paths(files: Iterable[Path], settings: Settings) -> RunResult:
             outcomes = list(pool.map(partial(_lint_one, settings=settings), paths, chunksize=32))
     else:
         outcomes = [_lint_one(path, settings) for path in paths]
+    _run_project = None
     for findings, notices, error in outcomes:
         result.findings.extend(findings)
         result.notices.extend(notices)

@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lnlint.frontends.python.parsing import parse_cpython, parse_libcst
+from lnlint.frontends.python.parsing import parse_libcst
 from lnlint.frontends.python.project import TORCH_MARKERS
 from lnlint.frontends.source import SourceError
 from lnlint.spec import TORCH_KINDS, Spec
@@ -17,15 +17,16 @@ if TYPE_CHECKING:
 _KINDS = frozenset(TORCH_KINDS)
 
 
-def _names_a_torch_class(tree: ast.AST) -> bool:
+def _names_one_of(tree: ast.AST, names: frozenset[str]) -> bool:
+    """Whether code (not strings or comments) names one of `names`."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
-            if node.id in _KINDS:
+            if node.id in names:
                 return True
         elif isinstance(node, ast.Attribute):
-            if node.attr in _KINDS:
+            if node.attr in names:
                 return True
-        elif isinstance(node, ast.alias) and node.name.rpartition(".")[2] in _KINDS:
+        elif isinstance(node, ast.alias) and node.name.rpartition(".")[2] in names:
             return True
     return False
 
@@ -39,13 +40,11 @@ def python_specs(text: str, data: bytes, path: Path, display: str, project: Pyth
     Only such files, and those that mention a project function or class through which values
     reach a construction, go to libcst, the expensive step.
     """
-    tree, cpython_error = parse_cpython(text)
-    if tree is not None and not (any(m in data for m in TORCH_MARKERS) and _names_a_torch_class(tree)):
-        project.include(path)
-        if not any(name in data for name in project.entry_names(TORCH_MARKERS)):
+    tree, cpython_error = project.parse_cpython(path, text)
+    if tree is not None and not (any(m in data for m in TORCH_MARKERS) and _names_one_of(tree, _KINDS)):
+        if not project.reaches_an_entry(path, tree):
             return []
     module = parse_libcst(text, cpython_error)
-    project.include(path)
     try:
         return project.specs(project.add(path, display, text, module, tree))  # type: ignore[arg-type]
     except RecursionError:

@@ -16,9 +16,10 @@ use is needed; nothing outside the roots is read, and nothing is imported or run
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from lnlint.frontends.policy import MitigationPolicy
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
@@ -82,25 +83,24 @@ class Target:
 class PythonProject:
     """The project's Python modules, parsed on demand and kept for the run."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, paths: Iterable[Path]) -> None:
         self.settings = settings
         self.policy = MitigationPolicy(settings.warmup_keys)
         self.roots: list[Path] = []
+        folders: set[Path] = set()
+        for path in paths:
+            folder = path.resolve().parent
+            if folder not in folders:
+                folders.add(folder)
+                self.roots.extend(r for r in module_roots(folder, settings) if r not in self.roots)
         self._modules: dict[Path, Module | None] = {}
         self._sources: list[tuple[Path, bytes]] | None = None
         self._callers: dict[tuple[int, int], bool] = {}
-        self._paths: dict[str, Path | None] = {}
-        self._entry_names: frozenset[bytes] | None = None
+        self._paths: dict[str, Path] | None = None
+        self._entries: dict[str, frozenset[Path]] | None = None
+        self._trees: dict[Path, tuple[ast.Module | None, SyntaxError | None] | SourceError] = {}
 
     # --- modules -----------------------------------------------------------------------------
-    def include(self, path: Path) -> None:
-        """Add the module roots a linted file implies (see `module_roots`)."""
-        for root in module_roots(path, self.settings):
-            if root not in self.roots:
-                self.roots.append(root)
-                self._paths.clear()
-                self._forget()
-
     def module_name(self, path: Path) -> tuple[str, bool] | None:
         """(dotted name, is a package) of a file under one of the roots."""
         for root in self.roots:
@@ -116,15 +116,20 @@ class PythonProject:
         return None
 
     def path_of(self, name: str) -> Path | None:
-        if name not in self._paths:
-            relative = Path(*name.split("."))
-            candidates = (
-                candidate
-                for root in self.roots
-                for candidate in (root / relative.with_name(relative.name + ".py"), root / relative / "__init__.py")
-            )
-            self._paths[name] = next((c.resolve() for c in candidates if c.is_file()), None)
-        return self._paths[name]
+        """The project file of a dotted module name (the first root that has it)."""
+        if self._paths is None:
+            self._paths = {}
+            for root in reversed(self.roots):  # earlier roots win
+                for path, _ in self._project_sources():
+                    try:
+                        parts = list(path.relative_to(root).with_suffix("").parts)
+                    except ValueError:
+                        continue
+                    if parts and parts[-1] == "__init__":
+                        parts = parts[:-1]
+                    if parts and all(part.isidentifier() for part in parts):
+                        self._paths[".".join(parts)] = path
+        return self._paths.get(name)
 
     def module(self, path: Path) -> Module | None:
         """The parsed module at `path`; None when it cannot be read or parsed (the file's own
@@ -167,8 +172,10 @@ class PythonProject:
     def _forget(self) -> None:
         self._modules.clear()
         self._sources = None
+        self._paths = None
+        self._trees.clear()
         self._callers.clear()
-        self._entry_names = None
+        self._entries = None
 
     def _absolute(self, module: Module, qualname: str) -> str | None:
         """`.sizes.WIDTH` imported in `pkg.models` → `pkg.sizes.WIDTH`."""
@@ -270,6 +277,7 @@ class PythonProject:
             python = replace(self.settings, include=("*.py",), force_exclude=True)
             sources = []
             for path in discover(self.roots, python):
+                path = path.resolve()
                 try:
                     data = read_regular_file(path)
                 except (OSError, SourceError):
@@ -309,7 +317,7 @@ class PythonProject:
         """The module's specs: constructions whose values are known where they stand, and
         the constructions its calls reach in the project, located at those calls."""
         found = [spec for spec, use in module.extracted() if not self.from_callers(module, use)]
-        for call, scope, target in self._calls_into(module, self.entry_names(TORCH_MARKERS)):
+        for call, scope, target in self._calls_into(module, self.entry_names()):
             with module.resolver.tracking() as use:
                 args = module.resolver.arguments(call, scope)
             if self.from_callers(module, use):
@@ -335,7 +343,7 @@ class PythonProject:
                 found.append(_relocated(spec, chain, mitigations))
         if hops >= MAX_HOPS:
             return found
-        entries = self.entry_names(TORCH_MARKERS)
+        entries = self.entry_names()
         for inner_call, scope in module.index.calls:
             if not extractor.covers(scope) or _short_name(extractor.callee(inner_call, scope)).encode() not in entries:
                 continue
@@ -349,31 +357,102 @@ class PythonProject:
         return found
 
     # --- which files need the flow -----------------------------------------------------------
-    def entry_names(self, markers: tuple[bytes, ...]) -> frozenset[bytes]:
-        """Names of the project's functions and classes whose calls can carry a caller's
-        values to a construction: those whose constructions read their parameters, then
-        those that pass their own parameters to one of them, and so on. A file that mentions
-        none of them needs no flow."""
-        if self._entry_names is None:
-            names: set[bytes] = set()
-            new: set[bytes] = set()
-            for module in self._mentioning(set(markers)):
-                for _, use in module.extracted():
-                    new |= self._owner_names(module, use)
-            for _ in range(MAX_HOPS):
-                new -= names
+    def entries(self) -> dict[str, frozenset[Path]]:
+        """The project's functions and classes whose calls may carry a caller's values to a
+        construction, by name, with the files that define them: those that call a torch class
+        with their parameters, then those that pass their parameters to one of them, and so
+        on. Read with CPython's parser (fast) and meant as a superset; the exact analysis
+        decides the rest."""
+        if self._entries is None:
+            from lnlint.spec import TORCH_KINDS
+
+            found: dict[str, set[Path]] = {}
+            callees = set(TORCH_KINDS)
+            for hop in range(MAX_HOPS + 1):
+                encoded = {name.encode() for name in callees}
+                new: set[str] = set()
+                for path, data in self._project_sources():
+                    if not any(name in data for name in encoded):
+                        continue
+                    for owner in _passing_parameters(self.cpython_tree(path, data), callees, torch_only=hop == 0):
+                        if path not in found.setdefault(owner, set()):
+                            found[owner].add(path)
+                            new.add(owner)
                 if not new:
                     break
-                names |= new
-                passing: set[bytes] = set()
-                for module in self._mentioning(new):
-                    for call, scope, target in self._calls_into(module, new):
-                        with module.resolver.tracking() as use:
-                            module.resolver.arguments(call, scope)
-                        passing |= self._owner_names(module, use)
-                new = passing
-            self._entry_names = frozenset(names)
-        return self._entry_names
+                callees = new
+            self._entries = {name: frozenset(paths) for name, paths in found.items()}
+            self._trees.clear()
+        return self._entries
+
+    def entry_names(self) -> frozenset[bytes]:
+        return frozenset(name.encode() for name in self.entries())
+
+    def reaches_an_entry(self, path: Path, tree: ast.Module) -> bool:
+        """Whether a file's code uses an entry defined in it or imported from the file that
+        defines it: only such files need the flow analysis."""
+        entries = self.entries()
+        if not entries:
+            return False
+        path = path.resolve()
+        if any(path in paths for paths in entries.values()):
+            return True
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                module = self._imported_module(path, node.module, node.level)
+                source = self.path_of(module) if module else None
+                for alias in node.names:
+                    defined_in = entries.get(alias.name)
+                    if defined_in and (module is None or source in defined_in or (source is not None and source.name == "__init__.py")):
+                        return True  # imported from where it is defined, or maybe re-exported by a package
+                    submodule = self.path_of(f"{module}.{alias.name}") if module else None
+                    if submodule is not None and any(submodule in paths for paths in entries.values()):
+                        return True
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    target = self.path_of(alias.name)
+                    if target is not None and any(target in paths for paths in entries.values()):
+                        return True
+        return False
+
+    def _imported_module(self, path: Path, module: str | None, level: int) -> str | None:
+        """The absolute name of the module an ImportFrom in `path` names (None: not known)."""
+        if level == 0:
+            return module
+        named = self.module_name(path)
+        if named is None:
+            return None
+        package = named[0].split(".") if named[1] else named[0].split(".")[:-1]
+        if level - 1 > len(package):
+            return None
+        base = package[: len(package) - (level - 1)]
+        return ".".join([*base, module] if module else base) or None
+
+    def parse_cpython(self, path: Path, text: str) -> tuple[ast.Module | None, SyntaxError | None]:
+        """`parsing.parse_cpython` of a file, done once for the run where both the linted file
+        and the search for entries need it; kept only until the entries are known (trees of a
+        large project would fill the memory)."""
+        from lnlint.frontends.python.parsing import parse_cpython
+
+        path = path.resolve()
+        found = self._trees.pop(path, None) if self._entries is not None else self._trees.get(path)
+        if found is None:
+            try:
+                found = parse_cpython(text)
+            except SourceError as error:
+                found = error
+            if self._entries is None:
+                self._trees[path] = found
+        if isinstance(found, SourceError):
+            raise found
+        return found
+
+    def cpython_tree(self, path: Path, data: bytes) -> ast.Module | None:
+        """CPython's tree of a project file (None: it does not parse)."""
+        try:
+            return self.parse_cpython(path, decode_python(data))[0]
+        except SourceError:
+            return None
 
     def _calls_into(self, module: Module, names: set[bytes] | frozenset[bytes]) -> Iterator[tuple[cst.Call, Scope, Target]]:
         """The module's calls of project functions or classes named in `names`."""
@@ -390,15 +469,63 @@ class PythonProject:
         return {owner.name.encode() for owner in owners if owner is not None}
 
     def _mentioning(self, names: set[bytes]) -> list[Module]:
+        """The project's modules that mention one of `names` as a whole word."""
         if not names:
             return []
+        pattern = re.compile(rb"\b(?:" + b"|".join(map(re.escape, sorted(names))) + rb")\b")
         found = []
         for path, data in self._project_sources():
-            if any(name in data for name in names):
+            if pattern.search(data):
                 module = self.module(path)
                 if module is not None:
                     found.append(module)
         return found
+
+
+def _passing_parameters(tree: ast.Module | None, callees: set[str], torch_only: bool) -> set[str]:
+    """Functions (and classes, for their methods) of `tree` that call one of `callees` with
+    an argument that mentions one of their parameters or an attribute of `self`. With
+    `torch_only`, a bare name counts only when it is imported from torch (a project's own
+    `Transformer` class is not torch's)."""
+    found: set[str] = set()
+    if tree is None:
+        return found
+    from_torch = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch"
+        for alias in node.names
+    }
+
+    def visit(node: ast.AST, owner: str | None, params: frozenset[str]) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ClassDef):
+                visit(child, child.name, frozenset())
+            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                arguments = child.args
+                names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
+                names |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
+                visit(child, owner if owner and isinstance(node, ast.ClassDef) else child.name, frozenset(names))
+            else:
+                called = _called_name(child.func) if isinstance(child, ast.Call) else ""
+                if torch_only and isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and called not in from_torch:
+                    called = ""
+                if owner is not None and called in callees:
+                    mentioned = {n.id for arg in (*child.args, *(k.value for k in child.keywords)) for n in ast.walk(arg) if isinstance(n, ast.Name)}
+                    if mentioned & params:
+                        found.add(owner)
+                visit(child, owner, params)
+
+    visit(tree, None, frozenset())
+    return found
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
 
 
 def _short_name(callee: object) -> str:
@@ -421,11 +548,10 @@ def _relocated(spec: Spec, chain: tuple[Hop, ...], mitigations: Mitigations) -> 
     return replace(spec, location=chain[0].location, context=context)  # type: ignore[arg-type]
 
 
-def module_roots(path: Path, settings: Settings) -> list[Path]:
-    """Where module names start for a linted file: the folder of the nearest pyproject.toml
-    and its `src/` (the file's own folder without one), the folder above the file's
+def module_roots(folder: Path, settings: Settings) -> list[Path]:
+    """Where module names start for the files of a folder: the folder of the nearest
+    pyproject.toml and its `src/` (the folder itself without one), the folder above its
     top-level package, and the configured `src` folders."""
-    folder = path.resolve().parent
     project = next((f for f in (folder, *folder.parents) if (f / "pyproject.toml").is_file()), folder)
     package = folder
     while (package / "__init__.py").is_file():
