@@ -175,3 +175,11 @@ def test_full_format_prints_the_chain(project):
     assert "  → pkg/models.py:13:24: Encoder(d_model * 1, nhead)" in output
     assert "  → pkg/models.py:7:22: TransformerEncoderLayer(...)" in output
     assert "self.layer = nn.TransformerEncoderLayer(width, heads)" in output
+
+
+def test_src_setting_adds_a_module_root(project):
+    project.write("pyproject.toml", '[tool.lnlint]\nsrc = ["lib"]\n')
+    project.write("lib/shapes.py", "import torch.nn as nn\n\ndef norm(d):\n    return nn.LayerNorm(d)\n")
+    project.write("app/run.py", "from shapes import norm\n\nn = norm(2)\n")
+    run = project.run("--output-format", "json", "app/run.py")
+    assert pick(run.json(), "filename", "code", "row") == [("app/run.py", "LN001", 3)]
