@@ -183,3 +183,66 @@ def test_src_setting_adds_a_module_root(project):
     project.write("app/run.py", "from shapes import norm\n\nn = norm(2)\n")
     run = project.run("--output-format", "json", "app/run.py")
     assert pick(run.json(), "filename", "code", "row") == [("app/run.py", "LN001", 3)]
+
+
+TRAIN = """\
+import argparse
+
+from pkg.models import Net
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--d-model", type=int, default={d_model})
+parser.add_argument("--heads", dest="nhead", type=int, default="1")
+group = parser.add_argument_group("depth")
+group.add_argument("--pre-ln", action="store_true")
+parser.add_argument("--data", required=True)
+
+
+def main(args):
+    return Net(args.d_model, args.nhead)
+
+
+if __name__ == "__main__":
+    main(parser.parse_args())
+"""
+
+
+def test_argparse_defaults_reach_the_model_through_a_function(project):
+    write_package(project)
+    project.write("train.py", TRAIN.format(d_model=2))
+    (finding,) = project.lint("train.py")
+    assert (finding["code"], finding["location"]["row"]) == ("LN001", 18)
+    assert finding["values"]["d_model"]["origin"].startswith("`d_model * 1` with default of --d-model at line 6")
+    assert "main(parser.parse_args()) (train.py:18) → Net(args.d_model, args.nhead) (train.py:14)" in finding["message"]
+    project.write("train.py", TRAIN.format(d_model=512))
+    assert project.lint("train.py") == []
+
+
+@pytest.mark.parametrize(
+    "option,expected",
+    [
+        ('parser.add_argument("--d-model", type=int, default=2)', ["LN001"]),
+        ('parser.add_argument("--d-model", type=int, required=True)', []),
+        ('parser.add_argument("d_model", type=int)', []),
+        ('parser.add_argument("--d-model", type=int, default=2)\nparser.set_defaults(d_model=64)', []),
+        ('parser.add_argument("--d-model", default=2)\nparser.add_argument("--d-model", default=3)', []),
+    ],
+)
+def test_argparse_forms(project, option, expected):
+    source = (
+        "import argparse\nimport torch.nn as nn\nparser = argparse.ArgumentParser()\n"
+        f"{option}\nargs = parser.parse_args()\nnorm = nn.LayerNorm(args.d_model)\n"
+    )
+    assert pick(project.findings(source), "code") == expected
+
+
+def test_torch_subclass_in_another_module_is_followed_from_its_call(project):
+    project.write(
+        "model.py",
+        "import torch.nn as nn\n\nclass TransformerModel(nn.Transformer):\n"
+        "    def __init__(self, ntoken, ninp, nhead, nlayers):\n"
+        "        super().__init__(d_model=ninp, nhead=nhead, num_encoder_layers=nlayers)\n",
+    )
+    project.write("main.py", "from model import TransformerModel\n\nm = TransformerModel(100, 2, 1, 2)\nok = TransformerModel(100, 200, 2, 2)\n")
+    assert pick(project.lint("main.py"), "code", "row") == [("LN001", 3)]
+    assert project.lint("model.py") == []

@@ -318,6 +318,8 @@ class Extractor:
                     found.append((stack, use))
         if self.within is None:
             found.extend(self._unconstructed_subclasses(constructed))
+        elif self.within.cls is not None and self.within.kind == "class":
+            found.extend(self._subclass_constructions([self.within.cls]))  # a followed torch subclass
         return found
 
     def covers(self, scope: Scope) -> bool:
@@ -351,10 +353,12 @@ class Extractor:
 
     def _unconstructed_subclasses(self, constructed: set[int]) -> list[tuple[Spec, ParameterUse]]:
         """A torch subclass never instantiated here: its super().__init__ is the construction."""
+        return self._subclass_constructions([c for c in self.index.classes if id(c) not in constructed])
+
+    def _subclass_constructions(self, classes: list[ClassInfo]) -> list[tuple[Spec, ParameterUse]]:
+        """The super().__init__ call of each torch subclass among `classes`, as its construction."""
         specs: list[tuple[Spec, ParameterUse]] = []
-        for cls in self.index.classes:
-            if id(cls) in constructed:
-                continue
+        for cls in classes:
             kind = self.torch_base(cls)
             call = self._super_init(cls) if kind is not None else None
             if call is None:

@@ -234,6 +234,7 @@ class PythonProject:
         """The project function or class a call runs, if it is one lnlint follows."""
         from lnlint.frontends.python.scopes import ClassInfo, Scope
 
+        followed_subclass = isinstance(callee, str)  # a torch subclass of another module
         if isinstance(callee, str):
             found = self._definition(module, callee)
             if found is None:
@@ -247,8 +248,8 @@ class PythonProject:
                 return None
             module = owner
         if isinstance(callee, ClassInfo):
-            if module.extractor.torch_base(callee) is not None:
-                return None  # a torch subclass: the frontend follows it as a construction
+            if not followed_subclass and module.extractor.torch_base(callee) is not None:
+                return None  # a torch subclass of this module: the frontend builds it as a construction
             init = callee.methods.get("__init__")
             body = init.parent if init is not None else next((m.parent for m in callee.methods.values()), None)
             if body is None:
@@ -500,6 +501,8 @@ def _passing_parameters(tree: ast.Module | None, callees: set[str], torch_only: 
     def visit(node: ast.AST, owner: str | None, params: frozenset[str]) -> None:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.ClassDef):
+                if torch_only and any(_called_name(base) in callees for base in child.bases) and _has_init_parameters(child):
+                    found.add(child.name)  # a torch subclass built from its own parameters
                 visit(child, child.name, frozenset())
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 arguments = child.args
@@ -518,6 +521,11 @@ def _passing_parameters(tree: ast.Module | None, callees: set[str], torch_only: 
 
     visit(tree, None, frozenset())
     return found
+
+
+def _has_init_parameters(cls: ast.ClassDef) -> bool:
+    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+    return init is not None and (len(init.args.args) > 1 or bool(init.args.kwonlyargs or init.args.vararg or init.args.kwarg))
 
 
 def _called_name(func: ast.expr) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator, Mapping, Union
 
 import libcst as cst
 
+from lnlint.frontends.python.command_line import Namespace, parsed_arguments
 from lnlint.frontends.python.facts import ModuleIndex
 from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
 from lnlint.spec import Resolved, Unknown, Value
@@ -168,6 +169,10 @@ class Resolver:
             return self._sequence(node, scope)
         if isinstance(node, cst.Attribute):
             return self._attribute_value(node, scope)
+        if isinstance(node, cst.Call):
+            parsed = parsed_arguments(self, node, scope)
+            if parsed is not None:
+                return parsed
         return Unknown(f"`{self.code(node)}` is not a literal")
 
     def _unary(self, node: cst.UnaryOperation, scope: Scope) -> Resolved:
@@ -333,6 +338,9 @@ class Resolver:
             if found is not None:
                 return found
         if binding is None:
+            base = self.value(node.value, scope)  # `args.d_model` after `args = parser.parse_args()`
+            if isinstance(base, Value) and isinstance(base.value, Namespace):
+                return base.value.attribute(node.attr.value)
             return Unknown(f"`{self.code(node)}` is not resolved")
         if isinstance(binding, Unknown):
             return binding

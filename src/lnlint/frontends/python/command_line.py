@@ -1,0 +1,125 @@
+"""Command-line defaults: what `parser.parse_args()` returns when no option is given.
+
+`argparse.ArgumentParser` parsers built in the same module: each `add_argument` (on the
+parser or one of its argument groups) gives its destination a value: the `default`
+(converted by `type=int`/`type=float` when it is a string, as argparse does), `False`/`True`
+for `store_true`/`store_false`, or argparse's `None`; `set_defaults(...)` overrides. An option
+added twice, a `required=True` option and a positional argument are unknown: the command line
+decides them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lnlint.spec import Resolved, Unknown, Value
+
+if TYPE_CHECKING:
+    from lnlint.frontends.python.scopes import Scope
+    from lnlint.frontends.python.values import Resolver
+
+_PARSERS = frozenset({"argparse.ArgumentParser"})
+_GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
+_CONVERTERS = {"builtins.int": int, "builtins.float": float}
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """The attributes of a parsed command line, by destination."""
+
+    fields: tuple[tuple[str, Resolved], ...]
+
+    def attribute(self, name: str) -> Resolved:
+        return dict(self.fields).get(name, Unknown(f"no command-line option sets {name}"))
+
+
+def parsed_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved | None:
+    """The Namespace `<parser>.parse_args()` returns with every default; None when `call`
+    is not that."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "parse_args"):
+        return None
+    parser = resolver.binding_of(func.value, scope)
+    if parser is None or isinstance(parser, Unknown) or not _creates_parser(resolver, parser.node, parser.scope):
+        return None
+    fields: dict[str, Resolved] = {}
+    seen: set[str] = set()
+    for other, where in resolver.index.calls:
+        method = other.func
+        if not isinstance(method, cst.Attribute) or not _on(resolver, method.value, where, parser):
+            continue
+        if method.attr.value == "add_argument":
+            dest, value = _argument(resolver, other, where)
+            if dest is None:
+                continue
+            fields[dest] = Unknown(f"--{dest.replace('_', '-')} is added more than once") if dest in seen else value
+            seen.add(dest)
+        elif method.attr.value == "set_defaults":
+            for arg in other.args:
+                if arg.keyword is not None:
+                    default = resolver.value(arg.value, where)
+                    origin = f"set_defaults at line {resolver.line(other)}"
+                    fields[arg.keyword.value] = Value(default.value, origin) if isinstance(default, Value) else default
+    return Value(Namespace(tuple(fields.items())), f"command-line defaults parsed at line {resolver.line(call)}")
+
+
+def _creates_parser(resolver: Resolver, node: cst.CSTNode | None, scope: Scope) -> bool:
+    return isinstance(node, cst.Call) and resolver.callee(node.func, scope) in _PARSERS
+
+
+def _on(resolver: Resolver, node: cst.BaseExpression, scope: Scope, parser) -> bool:
+    """Whether `node` is the parser, or an argument group made from it."""
+    binding = resolver.binding_of(node, scope)
+    if binding is None or isinstance(binding, Unknown):
+        return False
+    if binding is parser:
+        return True
+    made = binding.node
+    return (
+        isinstance(made, cst.Call)
+        and isinstance(made.func, cst.Attribute)
+        and made.func.attr.value in _GROUPS
+        and resolver.binding_of(made.func.value, binding.scope) is parser
+    )
+
+
+def _argument(resolver: Resolver, call: cst.Call, scope: Scope) -> tuple[str | None, Resolved]:
+    """(destination, value when the option is not given) of one `add_argument` call."""
+    names = [a.value.evaluated_value for a in call.args if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+    names = [n for n in names if isinstance(n, str)]
+    keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+    option = next((n for n in names if n.startswith("--")), next((n for n in names if n.startswith("-")), None))
+    dest_node = keywords.get("dest")
+    if dest_node is not None:
+        dest = resolver.value(dest_node, scope)
+        name = dest.value if isinstance(dest, Value) and isinstance(dest.value, str) else None
+    elif option is not None:
+        name = option.lstrip("-").replace("-", "_")
+    else:
+        name = names[0] if names else None
+        return name, Unknown(f"{name} is a positional argument: the command line gives it")
+    label = option or f"dest {name}"
+    required = keywords.get("required")
+    if required is not None and isinstance(resolver.value(required, scope), Value) and resolver.value(required, scope).value is True:  # type: ignore[union-attr]
+        return name, Unknown(f"{label} is required: the command line gives it")
+    where = f"default of {label} at line {resolver.line(call)}"
+    if "default" in keywords:
+        default = resolver.value(keywords["default"], scope)
+        if not isinstance(default, Value):
+            return name, default
+        value = default.value
+        convert = _CONVERTERS.get(str(resolver.callee(keywords["type"], scope))) if "type" in keywords else None
+        if convert is not None and isinstance(value, str):
+            try:
+                value = convert(value)
+            except ValueError:
+                return name, Unknown(f"{label}'s default {value!r} is not a number")
+        return name, Value(value, where if default.origin == "literal" else f"{where} = {default.origin}")
+    action = keywords.get("action")
+    flag = resolver.value(action, scope) if action is not None else None
+    if isinstance(flag, Value) and flag.value in ("store_true", "store_false"):
+        return name, Value(flag.value == "store_false", where)
+    return name, Value(None, where)
