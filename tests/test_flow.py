@@ -246,3 +246,85 @@ def test_torch_subclass_in_another_module_is_followed_from_its_call(project):
     project.write("main.py", "from model import TransformerModel\n\nm = TransformerModel(100, 2, 1, 2)\nok = TransformerModel(100, 200, 2, 2)\n")
     assert pick(project.lint("main.py"), "code", "row") == [("LN001", 3)]
     assert project.lint("model.py") == []
+
+
+CONFIG_OBJECTS = {
+    "dataclass default": ("cfg = Cfg()", ["LN001"]),
+    "dataclass override": ("cfg = Cfg(d_model=256)", []),
+    "dataclass positional": ("cfg = Cfg(4)", ["LN002"]),
+    "dataclasses.replace": ("cfg = dataclasses.replace(Cfg(d_model=256), d_model=2)", ["LN001"]),
+    "field(default=...)": ("cfg = FieldCfg()", ["LN001"]),
+    "field without default": ("cfg = Required()", []),
+    "NamedTuple": ("cfg = Tuple()", ["LN001"]),
+    "pydantic": ("cfg = Model(d_model=2)", ["LN001"]),
+    "SimpleNamespace": ("cfg = types.SimpleNamespace(d_model=2, nhead=1)", ["LN001"]),
+    "not a config class": ("cfg = Plain()", []),
+}
+CONFIG_HEAD = """\
+import dataclasses
+import types
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import pydantic
+import torch.nn as nn
+
+
+@dataclass
+class Cfg:
+    d_model: int = 2
+    nhead: int = 1
+
+
+@dataclass
+class FieldCfg:
+    d_model: int = field(default=2)
+    nhead: int = 1
+
+
+@dataclass
+class Required:
+    d_model: int
+    nhead: int = 1
+
+
+class Tuple(NamedTuple):
+    d_model: int = 2
+    nhead: int = 1
+
+
+class Model(pydantic.BaseModel):
+    d_model: int = 512
+    nhead: int = 1
+
+
+class Plain:
+    d_model: int = 2
+    nhead: int = 1
+
+
+class Head(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(cfg.d_model, cfg.nhead)
+
+
+"""
+
+
+@pytest.mark.parametrize("make,codes", CONFIG_OBJECTS.values(), ids=list(CONFIG_OBJECTS))
+def test_config_objects_followed_into_the_model(project, make, codes):
+    findings = project.findings(CONFIG_HEAD + make + "\nhead = Head(cfg)\n")
+    assert pick(findings, "code") == codes
+
+
+def test_dict_config_and_a_config_class_from_another_module(project):
+    project.write("conf.py", "from dataclasses import dataclass\n\n@dataclass\nclass Cfg:\n    d_model: int = 2\n")
+    project.write(
+        "model.py",
+        "import torch.nn as nn\nfrom conf import Cfg\n\ncfg = {'d_model': 2}\n"
+        "a = nn.LayerNorm(cfg['d_model'])\nb = nn.LayerNorm(Cfg().d_model)\nc = nn.LayerNorm(Cfg(d_model=64).d_model)\n",
+    )
+    findings = project.lint("model.py")
+    assert pick(findings, "code", "row") == [("LN001", 5), ("LN001", 6)]
+    assert findings[1]["values"]["normalized_shape"]["origin"] == "default of Cfg.d_model at line 5"

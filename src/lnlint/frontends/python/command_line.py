@@ -10,11 +10,11 @@ decides them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lnlint.frontends.python.records import Record
 from lnlint.spec import Resolved, Unknown, Value
 
 if TYPE_CHECKING:
@@ -26,19 +26,9 @@ _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
 _CONVERTERS = {"builtins.int": int, "builtins.float": float}
 
 
-@dataclass(frozen=True)
-class Namespace:
-    """The attributes of a parsed command line, by destination."""
-
-    fields: tuple[tuple[str, Resolved], ...]
-
-    def attribute(self, name: str) -> Resolved:
-        return dict(self.fields).get(name, Unknown(f"no command-line option sets {name}"))
-
-
 def parsed_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved | None:
-    """The Namespace `<parser>.parse_args()` returns with every default; None when `call`
-    is not that."""
+    """The record `<parser>.parse_args()` returns with every default; None when `call` is
+    not that."""
     func = call.func
     if not (isinstance(func, cst.Attribute) and func.attr.value == "parse_args"):
         return None
@@ -63,7 +53,7 @@ def parsed_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolv
                     default = resolver.value(arg.value, where)
                     origin = f"set_defaults at line {resolver.line(other)}"
                     fields[arg.keyword.value] = Value(default.value, origin) if isinstance(default, Value) else default
-    return Value(Namespace(tuple(fields.items())), f"command-line defaults parsed at line {resolver.line(call)}")
+    return Value(Record(tuple(fields.items())), f"command-line defaults parsed at line {resolver.line(call)}")
 
 
 def _creates_parser(resolver: Resolver, node: cst.CSTNode | None, scope: Scope) -> bool:

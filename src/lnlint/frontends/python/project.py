@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # libcst and the analysis load only once a module is parsed
 
     from lnlint.frontends.python.facts import ModuleIndex
     from lnlint.frontends.python.frontend import Extractor
-    from lnlint.frontends.python.scopes import Binding, Scope
+    from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
     from lnlint.frontends.python.values import Arguments, ParameterUse, Resolver
 
 MAX_HOPS = 8
@@ -166,6 +166,7 @@ class PythonProject:
         parsed = Module(path, display, named[0] if named else None, bool(named and named[1]), text, index, resolver,
                         Extractor(index, display, self.policy, resolver))
         resolver.imported = lambda qualname, local: self.imported_value(parsed, qualname)
+        resolver.imported_class = lambda qualname: self.imported_class(parsed, qualname)
         self._modules[path] = parsed
         return parsed
 
@@ -228,6 +229,15 @@ class PythonProject:
         name = qualname.rpartition(".")[2]
         where = f"{name} at {owner.display}:{binding.line}"
         return Value(value.value, where if value.origin == "literal" else f"{where} = {value.origin}")
+
+    def imported_class(self, module: Module, qualname: str) -> tuple[Resolver, ClassInfo] | None:
+        """A class imported from the project, with the resolver of the module defining it."""
+        found = self._definition(module, qualname)
+        if found is None or found[1].kind != "class":
+            return None
+        owner, binding = found
+        cls = next((c for c in owner.index.classes if c.node is binding.node), None)
+        return (owner.resolver, cls) if cls is not None else None
 
     # --- call targets ------------------------------------------------------------------------
     def target(self, callee: object, module: Module) -> Target | None:

@@ -41,6 +41,7 @@ class ClassInfo:
     methods: dict[str, "Scope"] = field(default_factory=dict)
     # `self.x = value` in any method, keyed by attribute name.
     self_attrs: dict[str, list[Binding]] = field(default_factory=dict)
+    body: "Scope | None" = None  # the class body's own scope
 
 
 @dataclass(eq=False)
@@ -191,6 +192,7 @@ class ScopeWalker:
         body = Scope("class", outer, node.name.value, node=node)
         info = ClassInfo(node.name.value, node, outer)
         body.cls = info
+        info.body = body
         outer.bind(node.name.value, Binding("class", self._anchor(node), outer, node))
         self.index.classes.append(info)
         self._push(body)

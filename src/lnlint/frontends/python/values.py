@@ -17,8 +17,9 @@ from typing import Any, Callable, Iterator, Mapping, Union
 
 import libcst as cst
 
-from lnlint.frontends.python.command_line import Namespace, parsed_arguments
+from lnlint.frontends.python.command_line import parsed_arguments
 from lnlint.frontends.python.facts import ModuleIndex
+from lnlint.frontends.python.records import Record, record_value
 from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
 from lnlint.spec import Resolved, Unknown, Value
 
@@ -92,15 +93,17 @@ class Resolver:
         index: ModuleIndex,
         env: tuple[Scope, Mapping[str, Resolved]] | None = None,
         imported: Callable[[str, str], Resolved | None] | None = None,
+        imported_class: Callable[[str], tuple["Resolver", ClassInfo] | None] | None = None,
     ):
         self.index = index
         self.env = env
         self.imported = imported  # value of a name imported from the project's own modules
+        self.imported_class = imported_class  # a class imported from them, with its module's resolver
         self._depth = 0
         self._uses: list[ParameterUse] = []
 
     def with_env(self, scope: Scope, params: Mapping[str, Resolved]) -> "Resolver":
-        return Resolver(self.index, (scope, params), self.imported)
+        return Resolver(self.index, (scope, params), self.imported, self.imported_class)
 
     @contextlib.contextmanager
     def tracking(self) -> Iterator[ParameterUse]:
@@ -170,10 +173,25 @@ class Resolver:
         if isinstance(node, cst.Attribute):
             return self._attribute_value(node, scope)
         if isinstance(node, cst.Call):
-            parsed = parsed_arguments(self, node, scope)
-            if parsed is not None:
-                return parsed
+            made = parsed_arguments(self, node, scope) or record_value(self, node, scope)
+            if made is not None:
+                return made
+        if isinstance(node, cst.Dict):
+            fields = self.mapping(node, scope)
+            return fields if isinstance(fields, Unknown) else Value(Record(tuple(fields.items())), "dict literal")
+        if isinstance(node, cst.Subscript):
+            return self._subscript_value(node, scope)
         return Unknown(f"`{self.code(node)}` is not a literal")
+
+    def _subscript_value(self, node: cst.Subscript, scope: Scope) -> Resolved:
+        """`cfg["d_model"]` on a dict or record lnlint knows."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return Unknown(f"`{self.code(node)}` is not a key lnlint follows")
+        base = self.value(node.value, scope)
+        key = self.value(node.slice[0].slice.value, scope)
+        if isinstance(base, Value) and isinstance(base.value, Record) and isinstance(key, Value) and isinstance(key.value, str):
+            return base.value.attribute(key.value)
+        return base if isinstance(base, Unknown) else Unknown(f"`{self.code(node)}` is not a key lnlint follows")
 
     def _unary(self, node: cst.UnaryOperation, scope: Scope) -> Resolved:
         inner = self.value(node.expression, scope)
@@ -339,7 +357,7 @@ class Resolver:
                 return found
         if binding is None:
             base = self.value(node.value, scope)  # `args.d_model` after `args = parser.parse_args()`
-            if isinstance(base, Value) and isinstance(base.value, Namespace):
+            if isinstance(base, Value) and isinstance(base.value, Record):
                 return base.value.attribute(node.attr.value)
             return Unknown(f"`{self.code(node)}` is not resolved")
         if isinstance(binding, Unknown):

@@ -1,0 +1,116 @@
+"""Configuration records: objects whose attributes a model reads its sizes from.
+
+`parser.parse_args()` (see `command_line`), instances of the project's config classes
+(`@dataclass`, attrs, pydantic `BaseModel`, `typing.NamedTuple`): their fields' defaults with
+the instantiation's arguments on top, `dataclasses.replace(cfg, ...)`,
+`types.SimpleNamespace(...)`, and dict literals read as `cfg["d_model"]`. A field without a
+default that the call does not give is unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lnlint.spec import Resolved, Unknown, Value
+
+if TYPE_CHECKING:
+    from lnlint.frontends.python.scopes import ClassInfo, Scope
+    from lnlint.frontends.python.values import Resolver
+
+_DECORATORS = frozenset({
+    "dataclasses.dataclass", "attr.s", "attr.attrs", "attr.define", "attr.frozen", "attrs.define", "attrs.frozen",
+})
+_BASES = frozenset({"pydantic.BaseModel", "typing.NamedTuple"})
+
+
+@dataclass(frozen=True)
+class Record:
+    """Named values, as an object's attributes or a dict's keys."""
+
+    fields: tuple[tuple[str, Resolved], ...]
+
+    def attribute(self, name: str) -> Resolved:
+        return dict(self.fields).get(name, Unknown(f"{name} is not set here"))
+
+    def replaced(self, changes: dict[str, Resolved]) -> "Record":
+        return Record(tuple({**dict(self.fields), **changes}.items()))
+
+
+def is_config_class(resolver: Resolver, cls: ClassInfo) -> bool:
+    for decorator in cls.node.decorators:
+        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+        if resolver.callee(target, cls.scope) in _DECORATORS:
+            return True
+    return any(resolver.callee(base.value, cls.scope) in _BASES for base in cls.node.bases)
+
+
+def record_value(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved | None:
+    """The record a call makes, or None when the call makes none that lnlint reads."""
+    from lnlint.frontends.python.scopes import ClassInfo
+
+    callee = resolver.callee(call.func, scope)
+    line = resolver.line(call)
+    if callee == "types.SimpleNamespace":
+        args = resolver.arguments(call, scope)
+        if args.rest is not None or args.positional:
+            return args.rest or Unknown("SimpleNamespace with positional arguments")
+        return Value(Record(tuple(args.keywords.items())), f"SimpleNamespace at line {line}")
+    if callee == "dataclasses.replace" and call.args:
+        base = resolver.value(call.args[0].value, scope)
+        if not (isinstance(base, Value) and isinstance(base.value, Record)):
+            return base if isinstance(base, Unknown) else None
+        args = resolver.arguments(call, scope)
+        if args.rest is not None:
+            return args.rest
+        return Value(base.value.replaced(args.keywords), f"dataclasses.replace at line {line}")
+    owner: Resolver | None = resolver
+    if isinstance(callee, str) and resolver.imported_class is not None:
+        found = resolver.imported_class(callee)
+        if found is not None:
+            owner, callee = found
+    if isinstance(callee, ClassInfo) and owner is not None and is_config_class(owner, callee):
+        return _instance(owner, resolver, callee, call, scope)
+    return None
+
+
+def _instance(owner: Resolver, resolver: Resolver, cls: ClassInfo, call: cst.Call, scope: Scope) -> Resolved:
+    """The fields of `cls` (defined where `owner` resolves) as the call in `resolver`'s
+    module makes them."""
+    names: list[str] = []
+    defaults: dict[str, Resolved] = {}
+    for statement in cls.node.body.body:
+        for small in getattr(statement, "body", ()):
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                name = small.target.value
+                names.append(name)
+                defaults[name] = _default(owner, cls, name, small.value)
+    args = resolver.arguments(call, scope)
+    if args.rest is not None:
+        return args.rest
+    given = dict(zip(names, args.positional))
+    given.update((k, v) for k, v in args.keywords.items() if k in defaults)
+    line = resolver.line(call)
+    fields = {name: _cited(given[name], f"{cls.name}({name}=...) at line {line}") if name in given else defaults[name] for name in names}
+    return Value(Record(tuple(fields.items())), f"{cls.name}(...) at line {line}")
+
+
+def _default(resolver: Resolver, cls: ClassInfo, name: str, node: cst.BaseExpression | None) -> Resolved:
+    if node is None:
+        return Unknown(f"{cls.name}.{name} has no default")
+    scope = cls.body or cls.scope
+    if isinstance(node, cst.Call) and resolver.callee(node.func, scope) in ("dataclasses.field", "attr.ib", "attrs.field", "pydantic.Field"):
+        default = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "default"), None)
+        if default is None:
+            return Unknown(f"{cls.name}.{name} has no plain default")
+        node = default
+    value = resolver.value(node, scope)
+    return _cited(value, f"default of {cls.name}.{name} at line {resolver.line(node)}")
+
+
+def _cited(value: Resolved, where: str) -> Resolved:
+    if not isinstance(value, Value):
+        return value
+    return Value(value.value, where if value.origin == "literal" else f"{where} = {value.origin}")
