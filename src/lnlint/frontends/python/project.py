@@ -25,7 +25,7 @@ from lnlint.frontends.policy import MitigationPolicy
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
 from lnlint.lint import display_path
 from lnlint.settings import Settings
-from lnlint.spec import TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Value
+from lnlint.spec import TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Unknown, Value
 
 if TYPE_CHECKING:  # libcst and the analysis load only once a module is parsed
     import libcst as cst
@@ -192,10 +192,11 @@ class PythonProject:
         rest = qualname[level:]
         return ".".join([*base, rest] if rest else base)
 
-    def _definition(self, module: Module, qualname: str, depth: int = 0) -> tuple[Module, Binding] | None:
-        """The module-level binding a dotted name imported in `module` refers to, following
-        re-exports (`from .models import Net` in a package's `__init__`)."""
-        absolute = self._absolute(module, qualname)
+    def _definition(self, module: Module | None, qualname: str, depth: int = 0) -> tuple[Module, Binding] | None:
+        """The module-level binding a dotted name imported in `module` (None: an absolute name
+        from a config) refers to, following re-exports (`from .models import Net` in a
+        package's `__init__`)."""
+        absolute = self._absolute(module, qualname) if module is not None else qualname
         if absolute is None or depth > MAX_HOPS or absolute.split(".")[0] in ("torch", "builtins"):
             return None
         parts = absolute.split(".")
@@ -233,40 +234,30 @@ class PythonProject:
     def imported_class(self, module: Module, qualname: str) -> tuple[Resolver, ClassInfo] | None:
         """A class imported from the project, with the resolver of the module defining it."""
         found = self._definition(module, qualname)
-        if found is None or found[1].kind != "class":
-            return None
-        owner, binding = found
-        cls = next((c for c in owner.index.classes if c.node is binding.node), None)
-        return (owner.resolver, cls) if cls is not None else None
+        cls = _defined(*found) if found is not None and found[1].kind == "class" else None
+        return (found[0].resolver, cls) if cls is not None else None  # type: ignore[index,return-value]
 
     # --- call targets ------------------------------------------------------------------------
     def target(self, callee: object, module: Module) -> Target | None:
         """The project function or class a call runs, if it is one lnlint follows."""
+        if not isinstance(callee, str):
+            return self._target_of_definition(callee, module, followed_subclass=False)
+        found = self._definition(module, callee)
+        return self._target_of_definition(_defined(*found), found[0], followed_subclass=True) if found else None
+
+    def _target_of_definition(self, definition: object, module: Module, followed_subclass: bool) -> Target | None:
+        """A class or function of `module` as a call target. A torch subclass is one only when
+        called from elsewhere: in its own module the frontend builds it as a construction."""
         from lnlint.frontends.python.scopes import ClassInfo, Scope
 
-        followed_subclass = isinstance(callee, str)  # a torch subclass of another module
-        if isinstance(callee, str):
-            found = self._definition(module, callee)
-            if found is None:
+        if isinstance(definition, ClassInfo):
+            if not followed_subclass and module.extractor.torch_base(definition) is not None:
                 return None
-            owner, binding = found
-            if binding.kind == "class":
-                callee = next((c for c in owner.index.classes if c.node is binding.node), None)
-            elif binding.kind == "function":
-                callee = owner.index.function_scopes.get(id(binding.node))
-            else:
+            if definition.body is None:
                 return None
-            module = owner
-        if isinstance(callee, ClassInfo):
-            if not followed_subclass and module.extractor.torch_base(callee) is not None:
-                return None  # a torch subclass of this module: the frontend builds it as a construction
-            init = callee.methods.get("__init__")
-            body = init.parent if init is not None else next((m.parent for m in callee.methods.values()), None)
-            if body is None:
-                return None
-            return Target(module, callee.name, init, body, method=True)
-        if isinstance(callee, Scope) and callee.kind == "function" and callee.cls is None:
-            return Target(module, callee.name, callee, callee, method=False)
+            return Target(module, definition.name, definition.methods.get("__init__"), definition.body, method=True)
+        if isinstance(definition, Scope) and definition.kind == "function" and definition.cls is None:
+            return Target(module, definition.name, definition, definition, method=False)
         return None
 
     def _owner_target(self, module: Module, scope_id: int) -> Target | None:
@@ -333,17 +324,33 @@ class PythonProject:
                 args = module.resolver.arguments(call, scope)
             if self.from_callers(module, use):
                 continue  # it passes on its own caller's values: evaluated from there
-            found.extend(self._follow(target, args, (), module, call, 0, module.extractor.mitigations))
+            hop = Hop(module.location(call), module.resolver.code(call, 50))
+            found.extend(self._follow(target, args, (hop,), 0, module.extractor.mitigations))
         return found
 
-    def _follow(
-        self, target: Target, args: Arguments, chain: tuple[Hop, ...], caller: Module, call: cst.Call,
-        hops: int, mitigations: Mitigations,
+    def follow_config(
+        self, qualname: str, args: Arguments, hop: Hop, mitigations: Mitigations, partial: bool
     ) -> list[Spec]:
+        """The specs a config mapping that names a project class or function (Hydra
+        `_target_`, `class_path`, `!new:`) builds, located at the mapping; [] when the name is
+        not the project's."""
+        found = self._definition(None, qualname)
+        if found is None:
+            return []
+        target = self._target_of_definition(_defined(*found), found[0], followed_subclass=True)
+        return self._follow(target, args, (hop,), 0, mitigations, partial) if target is not None else []
+
+    def _follow(
+        self, target: Target, args: Arguments, chain: tuple[Hop, ...], hops: int, mitigations: Mitigations,
+        partial: bool = False,
+    ) -> list[Spec]:
+        """The specs a call of `target` builds; `chain` ends with that call."""
         from lnlint.frontends.python.frontend import Extractor, bind_to_function
 
-        chain = (*chain, Hop(caller.location(call), caller.resolver.code(call, 50)))
         params = bind_to_function(target.params.node, args, target.method) if target.params is not None else {}  # type: ignore[arg-type]
+        if partial and target.params is not None:
+            left = Unknown("left to the caller of the partial")
+            params = {name: params.get(name, left) for name in _parameter_names(target.params.node, target.method)}  # type: ignore[arg-type]
         module = target.module
         resolver = module.resolver.with_env(target.params or target.body, params)
         extractor = Extractor(module.index, module.display, self.policy, resolver, within=target.body)
@@ -364,7 +371,8 @@ class PythonProject:
             with resolver.tracking() as use:
                 inner_args = resolver.arguments(inner_call, scope)
             if _reads_the_call(use, target):
-                found.extend(self._follow(inner, inner_args, chain, module, inner_call, hops + 1, mitigations))
+                hop = Hop(module.location(inner_call), module.resolver.code(inner_call, 50))
+                found.extend(self._follow(inner, inner_args, (*chain, hop), hops + 1, mitigations))
         return found
 
     # --- which files need the flow -----------------------------------------------------------
@@ -544,6 +552,20 @@ def _called_name(func: ast.expr) -> str:
     if isinstance(func, ast.Attribute):
         return func.attr
     return ""
+
+
+def _defined(module: Module, binding: Binding) -> object:
+    """The class (ClassInfo) or function (its Scope) a module-level binding defines, or None."""
+    if binding.kind == "class":
+        return next((c for c in module.index.classes if c.node is binding.node), None)
+    if binding.kind == "function":
+        return module.index.function_scopes.get(id(binding.node))
+    return None
+
+
+def _parameter_names(function, method: bool) -> list[str]:
+    params = [*function.params.posonly_params, *function.params.params][1 if method else 0:]
+    return [p.name.value for p in (*params, *function.params.kwonly_params)]
 
 
 def _short_name(callee: object) -> str:
