@@ -328,3 +328,28 @@ def test_dict_config_and_a_config_class_from_another_module(project):
     findings = project.lint("model.py")
     assert pick(findings, "code", "row") == [("LN001", 5), ("LN001", 6)]
     assert findings[1]["values"]["normalized_shape"]["origin"] == "default of Cfg.d_model at line 5"
+
+
+CONFIG_CALLS = {
+    "hydra": ("model:\n  _target_: pkg.models.Net\n  d_model: ${size.width}\nsize:\n  width: 2\n", (2, 3)),
+    "lightning": ("model:\n  class_path: pkg.models.Net\n  init_args:\n    d_model: 2\n", (2, 3)),
+    "hyperpyyaml": ("width: 2\nmodel: !new:pkg.models.Net\n  d_model: !ref <width>\n", (2, 8)),
+    "hydra partial": ("model:\n  _target_: pkg.models.Net\n  _partial_: true\n  d_model: 2\n", (2, 3)),
+}
+
+
+@pytest.mark.parametrize("text,where", CONFIG_CALLS.values(), ids=list(CONFIG_CALLS))
+def test_configs_that_name_the_projects_classes_are_call_sites(project, text, where):
+    write_package(project)
+    project.write("conf/model.yaml", text)
+    findings = project.lint("conf/model.yaml")
+    assert pick(findings, "filename", "code", "row", "column") == [("conf/model.yaml", "LN001", *where)]
+    assert [(r["filename"], r["location"]["row"]) for r in findings[0]["related"]] == [("pkg/models.py", 13), ("pkg/models.py", 7)]
+
+
+def test_config_calls_with_unknown_or_healthy_values_stay_silent(project):
+    write_package(project)
+    project.write("a.yaml", "model:\n  _target_: pkg.models.Net\n  d_model: 512\n  nhead: 8\n")
+    project.write("b.yaml", "model:\n  _target_: pkg.models.Net\n  _partial_: true\n  nhead: 1\n")  # d_model left to the caller
+    project.write("c.yaml", "model:\n  _target_: other.models.Net\n  d_model: 2\n")
+    assert project.lint("a.yaml", "b.yaml", "c.yaml") == []

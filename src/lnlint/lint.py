@@ -56,15 +56,28 @@ def _vocabulary(extra_keys: tuple[tuple[str, tuple[str, ...]], ...]):
     )
 
 
-def lint_config(data: bytes, path: str, settings: Settings) -> list[Finding]:
-    """Findings for one YAML or JSON file, before suppression and selection."""
+def lint_config(data: bytes, path: str, settings: Settings, file: Path | None = None, project=None) -> list[Finding]:
+    """Findings for one YAML or JSON file, before suppression and selection. Mappings that
+    name the project's own classes are followed into its Python code (`file` locates the
+    project when no `project` is given)."""
     from lnlint.frontends.configs import config_file_specs
 
     text = decode_text(data)
     if skips_file(text):
         return []
+
+    def follow(qualname, positional, keywords, hop, mitigations, partial):
+        from lnlint.frontends.python.project import PythonProject
+        from lnlint.frontends.python.values import Arguments
+
+        nonlocal project
+        if project is None:
+            project = PythonProject(settings, [file or Path(path)])
+        return project.follow_config(qualname, Arguments(positional, keywords, None), hop, mitigations, partial)
+
     vocabulary = _vocabulary(tuple(sorted(settings.extra_keys.items())))
-    specs, cycles = config_file_specs(text, data, path, vocabulary, MitigationPolicy(settings.warmup_keys), path.endswith(".json"))
+    policy = MitigationPolicy(settings.warmup_keys)
+    specs, cycles = config_file_specs(text, data, path, vocabulary, policy, path.endswith(".json"), follow)
     findings = [_parse_error(path, cycle) for cycle in cycles]
     if specs:
         findings.extend(run_rules(specs, settings.thresholds))
@@ -94,7 +107,10 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
             data = read
         else:
             data = read_regular_file(path)  # type: ignore[assignment]
-        findings = lint_config(data, display, settings) if is_config else lint_python(data, path, display, settings, _run_project)
+        if is_config:
+            findings = lint_config(data, display, settings, path, _run_project)
+        else:
+            findings = lint_python(data, path, display, settings, _run_project)
     except OSError as error:
         findings = [_parse_error(display, SourceError(f"cannot read: {error.strerror}"))]
     except SourceError as error:
@@ -143,7 +159,7 @@ def lint_paths(files: Iterable[Path], settings: Settings) -> RunResult:
 
     paths = list(files)
     result = RunResult(files=len(paths))
-    _run_project = PythonProject(settings, [p for p in paths if p.suffix == ".py"])
+    _run_project = PythonProject(settings, paths)
     workers = min(os.cpu_count() or 1, 8)
     if len(paths) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lnlint.frontends.configs.frontend import Vocabulary, config_specs
+from lnlint.frontends.configs.frontend import FollowConfig, Vocabulary, config_specs
 from lnlint.frontends.configs.tree import compose
 from lnlint.frontends.policy import MitigationPolicy
 from lnlint.frontends.source import SourceError
@@ -28,7 +28,8 @@ _PATTERNS: dict[Vocabulary, re.Pattern[bytes]] = {}
 
 
 def config_file_specs(
-    text: str, data: bytes, path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool
+    text: str, data: bytes, path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool,
+    follow: FollowConfig | None = None,
 ) -> tuple[list[Spec], list[SourceError]]:
     """Specs of a config file, and its interpolation cycles; SourceError when it does not parse.
 
@@ -41,4 +42,4 @@ def config_file_specs(
     roots = compose(text, is_json)
     if not roots:
         return [], []
-    return config_specs(roots, path, vocabulary, policy, is_json)
+    return config_specs(roots, path, vocabulary, policy, is_json, follow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -16,8 +16,10 @@ from lnlint.frontends.source import SourceError
 from lnlint.spec import (
     STACK_KINDS,
     Context,
+    Hop,
     LayerSpec,
     Location,
+    Mitigations,
     Resolved,
     Spec,
     StackSpec,
@@ -25,6 +27,8 @@ from lnlint.spec import (
     Value,
 )
 
+# (class path, positional, keyword arguments, the mapping as a hop, mitigations, partial) → specs
+FollowConfig = Callable[[str, list[Resolved], dict[str, Resolved], Hop, Mitigations, bool], list[Spec]]
 _HYDRA_RESERVED = frozenset({"_target_", "_partial_", "_recursive_", "_convert_", "_args_"})
 
 
@@ -110,6 +114,17 @@ class ConfigExtractor:
         if target is None or kind is None:
             return None
         _, report_at, args_mapping, partial = target
+        positional, keywords, location = self._call(mapping, report_at, args_mapping)
+        bound = bind_arguments(kind, positional, keywords, None, partial)
+        context = Context(self.mitigations, role=self._roles.get(id(mapping)))
+        spec = LayerSpec(kind, bound, location, context)
+        self._layers[id(mapping)] = spec
+        return spec
+
+    def _call(
+        self, mapping: MappingNode, report_at: Node, args_mapping: MappingNode | None
+    ) -> tuple[list[Resolved], dict[str, Resolved], Location]:
+        """The arguments a mapping that names a class passes, and where to report it."""
         positional: list[Resolved] = []
         keywords: dict[str, Resolved] = {}
         if args_mapping is not None:
@@ -118,16 +133,26 @@ class ConfigExtractor:
                     positional = [self.resolver.value(f"_args_[{i}]", v, args_mapping) for i, v in enumerate(value.value)]
                 elif key not in _HYDRA_RESERVED:
                     keywords[key] = self.resolver.value(key, value, args_mapping)
-        bound = bind_arguments(kind, positional, keywords, None, partial)
         if report_at is mapping:  # a tagged mapping: its tag starts it
             mark = mapping.start_mark
             location = Location(self.path, mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1)
-        else:  # `_target_: torch.nn.X` or `class_path: torch.nn.X`
+        else:  # `_target_: X` or `class_path: X`
             location = self.location(report_at, _value_of(mapping, report_at))
-        context = Context(self.mitigations, role=self._roles.get(id(mapping)))
-        spec = LayerSpec(kind, bound, location, context)
-        self._layers[id(mapping)] = spec
-        return spec
+        return positional, keywords, location
+
+    def project_specs(self, follow: FollowConfig) -> list[Spec]:
+        """What the project's own classes and functions that this file names build, with the
+        mapping's keys as their arguments (value flow into Python, see `python.project`)."""
+        specs: list[Spec] = []
+        for node, _ in self.nodes:
+            target = self.target_of(node) if isinstance(node, MappingNode) and node.value else None
+            if target is None or torch_kind(target[0]) is not None:
+                continue
+            qualname, report_at, args_mapping, partial = target
+            positional, keywords, location = self._call(node, report_at, args_mapping)  # type: ignore[arg-type]
+            how = f"!new:{qualname}" if report_at is node else f"{report_at.value}: {qualname}"  # type: ignore[attr-defined]
+            specs.extend(follow(qualname, positional, keywords, Hop(location, how), self.mitigations, partial))
+        return specs
 
     def _argument(self, mapping: MappingNode, name: str) -> tuple[Node, MappingNode] | None:
         target = self.target_of(mapping)
@@ -305,10 +330,14 @@ def _is_huggingface(root: Node) -> bool:
 
 
 def config_specs(
-    roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool
+    roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool,
+    follow: FollowConfig | None = None,
 ) -> tuple[list[Spec], list[SourceError]]:
-    """Specs of one config file, and the interpolation cycles met while resolving them."""
+    """Specs of one config file, and the interpolation cycles met while resolving them;
+    `follow` evaluates the project's own classes the file names."""
     extractor = ConfigExtractor(roots, path, vocabulary, policy, is_json)
     specs = extractor.extract()
+    if follow is not None:
+        specs.extend(extractor.project_specs(follow))
     return specs, extractor.resolver.cycles
 

@@ -591,12 +591,15 @@ def _relocated(spec: Spec, chain: tuple[Hop, ...], mitigations: Mitigations) -> 
 def module_roots(folder: Path, settings: Settings) -> list[Path]:
     """Where module names start for the files of a folder: the folder of the nearest
     pyproject.toml and its `src/` (the folder itself without one), the folder above its
-    top-level package, and the configured `src` folders."""
+    top-level package, the configured `src` folders, and the settings' root (the
+    configuration's folder, or the working directory) when the folder lies inside it."""
     project = next((f for f in (folder, *folder.parents) if (f / "pyproject.toml").is_file()), folder)
     package = folder
     while (package / "__init__.py").is_file():
         package = package.parent
     candidates = [project, project / "src", package, *(settings.root / src for src in settings.src)]
+    if folder.is_relative_to(settings.root.resolve()):
+        candidates.append(settings.root)
     roots: list[Path] = []
     for candidate in candidates:
         candidate = candidate.resolve()
