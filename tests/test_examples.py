@@ -13,6 +13,13 @@ EXPECTED = {
     "examples/bad/model_class.py": ["LN003", "LN006"],
     "examples/bad/hydra_encoder.yaml": ["LN001"],
 }
+# A small project whose sizes reach the model from a command line, a dataclass config and a
+# Hydra config: each finding is reported where the value is supplied.
+PROJECT = {
+    "examples/project/build.py": ["LN005"],
+    "examples/project/conf/model/small.yaml": ["LN002", "LN004"],
+    "examples/project/train.py": ["LN001"],
+}
 
 
 def test_examples(monkeypatch):
@@ -24,7 +31,7 @@ def test_examples(monkeypatch):
     found: dict[str, list[str]] = {}
     for finding in json.loads(result.stdout):
         found.setdefault(finding["filename"], []).append(finding["code"])
-    assert found == EXPECTED
+    assert found == EXPECTED | PROJECT
     assert {p.relative_to(REPO).as_posix() for p in (REPO / "examples" / "bad").iterdir()} == set(EXPECTED)
 
 

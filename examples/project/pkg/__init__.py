@@ -1,0 +1,3 @@
+from .model import Net
+
+__all__ = ["Net"]
