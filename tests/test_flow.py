@@ -353,3 +353,21 @@ def test_config_calls_with_unknown_or_healthy_values_stay_silent(project):
     project.write("b.yaml", "model:\n  _target_: pkg.models.Net\n  _partial_: true\n  nhead: 1\n")  # d_model left to the caller
     project.write("c.yaml", "model:\n  _target_: other.models.Net\n  d_model: 2\n")
     assert project.lint("a.yaml", "b.yaml", "c.yaml") == []
+
+
+@pytest.mark.parametrize(
+    "choice,codes",
+    [("size: small", ["LN001"]), ("optional size: small", ["LN001"]), ("size: base", []), ("size: ???", []), ("size: missing", [])],
+)
+def test_hydra_defaults_list_composes_the_chosen_group_config(project, choice, codes):
+    write_package(project)
+    project.write("conf/size/small.yaml", "d_model: 2\n")
+    project.write("conf/size/base.yaml", "d_model: 512\n")
+    project.write(
+        "conf/config.yaml",
+        f"defaults:\n  - {choice}\n  - _self_\n\nmodel:\n  _target_: pkg.models.Net\n  d_model: ${{size.d_model}}\n",
+    )
+    findings = project.lint("conf/config.yaml")
+    assert pick(findings, "code") == codes
+    if codes:
+        assert "with key d_model = ${size.d_model} = 2 (size/small.yaml:1)" in findings[0]["message"]

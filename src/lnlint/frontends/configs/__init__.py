@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from lnlint.frontends.configs.frontend import FollowConfig, Vocabulary, config_specs
-from lnlint.frontends.configs.tree import compose
+from lnlint.frontends.configs.tree import child, compose, items, scalar_value
 from lnlint.frontends.policy import MitigationPolicy
-from lnlint.frontends.source import SourceError
+from lnlint.frontends.source import SourceError, decode_text, read_regular_file
 from lnlint.spec import Spec
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -42,4 +45,34 @@ def config_file_specs(
     roots = compose(text, is_json)
     if not roots:
         return [], []
-    return config_specs(roots, path, vocabulary, policy, is_json, follow)
+    groups = chosen_configs(roots[0], Path(path).parent) if not is_json else {}
+    return config_specs(roots, path, vocabulary, policy, is_json, follow, groups)
+
+
+def chosen_configs(root: Node, folder: Path) -> dict[str, Node]:
+    """The configs a Hydra defaults list chooses (`defaults: [{size: base}]` reads
+    `size/base.yaml` beside the file), by group. Hydra's own rules are followed as far as a
+    file alone shows them: the file's folder is the config directory, a group's config is
+    placed under the group's name, `optional`/`override` prefixes are dropped, and an option
+    that is `???` or null (chosen on the command line) or whose file is missing stays out."""
+    defaults = child(root, "defaults")
+    if not isinstance(defaults, SequenceNode):
+        return {}
+    groups: dict[str, Node] = {}
+    for entry in defaults.value:
+        if not isinstance(entry, MappingNode):
+            continue  # `_self_`, or a config of the primary folder itself
+        for key, _, option in items(entry):
+            group = key.split()[-1]  # `optional size`, `override size`
+            name = scalar_value(option) if isinstance(option, ScalarNode) else None
+            if not isinstance(name, str) or name in ("???", "") or "/" in group:
+                continue
+            chosen = folder / group / f"{name}.yaml"
+            try:
+                data = read_regular_file(chosen, MAX_BYTES)
+                documents = compose(decode_text(data), False, name=f"{group}/{name}.yaml") if data is not None else []
+            except (OSError, SourceError):
+                continue
+            if documents:
+                groups[group] = documents[0]
+    return groups

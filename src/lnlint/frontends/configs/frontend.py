@@ -66,13 +66,16 @@ class _Section:
 
 
 class ConfigExtractor:
-    def __init__(self, roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool) -> None:
+    def __init__(
+        self, roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool,
+        groups: dict[str, Node] | None = None,
+    ) -> None:
         self.path = path
         self.vocabulary = vocabulary
         self.policy = policy
         self.nodes = list(walk(roots))
         self.parents: dict[int, Node | None] = {id(n): p for n, p in self.nodes}
-        self.resolver = ConfigResolver(roots, self.parents)
+        self.resolver = ConfigResolver(roots, self.parents, groups)
         self.roots = roots
         self.is_json = is_json
         self.mitigations = policy.mitigations(self._mitigation_facts())
@@ -331,11 +334,12 @@ def _is_huggingface(root: Node) -> bool:
 
 def config_specs(
     roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool,
-    follow: FollowConfig | None = None,
+    follow: FollowConfig | None = None, groups: dict[str, Node] | None = None,
 ) -> tuple[list[Spec], list[SourceError]]:
     """Specs of one config file, and the interpolation cycles met while resolving them;
-    `follow` evaluates the project's own classes the file names."""
-    extractor = ConfigExtractor(roots, path, vocabulary, policy, is_json)
+    `follow` evaluates the project's own classes the file names, `groups` are the configs its
+    defaults list chose."""
+    extractor = ConfigExtractor(roots, path, vocabulary, policy, is_json, groups)
     specs = extractor.extract()
     if follow is not None:
         specs.extend(extractor.project_specs(follow))

@@ -8,6 +8,7 @@ nodes; walkers visit each node once.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Iterator
@@ -24,8 +25,9 @@ _TAG = "tag:yaml.org,2002:"
 _NUMBER = re.compile(r"[-+]?(\d[\d_]*\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
-def compose(text: str, is_json: bool) -> list[Node]:
-    """The documents of a file, or SourceError with the parser's position."""
+def compose(text: str, is_json: bool, name: str | None = None) -> list[Node]:
+    """The documents of a file, or SourceError with the parser's position; `name` goes into
+    the nodes' marks (where a value of another file came from)."""
     if is_json:
         try:
             value = json.loads(text)
@@ -37,7 +39,11 @@ def compose(text: str, is_json: bool) -> list[Node]:
         # one character either way, so positions stay exact.
         text = text.replace("\t", " ")
     try:
-        return [doc for doc in yaml.compose_all(text, Loader=_Loader) if doc is not None]
+        stream: object = text
+        if name is not None:
+            stream = io.StringIO(text)
+            stream.name = name  # type: ignore[attr-defined]
+        return [doc for doc in yaml.compose_all(stream, Loader=_Loader) if doc is not None]
     except yaml.MarkedYAMLError as error:
         if is_json:  # valid JSON that YAML 1.1 does not read: values without positions
             return [_node_from_json(value)]

@@ -20,9 +20,13 @@ _REF = re.compile(r"<([^<>]+)>")
 
 
 class ConfigResolver:
-    def __init__(self, roots: list[Node], parents: dict[int, Node | None]) -> None:
+    """Resolves values of one file; `groups` are the configs its Hydra defaults list chose,
+    by group name, which `${group.key}` reads as if they were composed into the file."""
+
+    def __init__(self, roots: list[Node], parents: dict[int, Node | None], groups: dict[str, Node] | None = None) -> None:
         self.roots = roots
         self.parents = parents
+        self.groups = groups or {}
         self.cycles: list[SourceError] = []
         self._reported_cycles: set[int] = set()
 
@@ -54,7 +58,10 @@ class ConfigResolver:
                 base = self.parents.get(id(base)) if base is not None else None
         else:
             base = self.root_of(node)
-        for segment in path.split(".") if path else []:
+        segments = path.split(".") if path else []
+        if not relative_dots and segments and child(base, segments[0]) is None and segments[0] in self.groups:
+            base, segments = self.groups[segments[0]], segments[1:]
+        for segment in segments:
             base = child(base, segment) if base is not None else None
         if base is None:
             return Unknown(f"{node.value} points to no key")
@@ -103,7 +110,10 @@ class ConfigResolver:
             return Unknown(f"{key} is not a plain value")
         if target is node:
             return Value(value, f"key {key} at line {self.line(node)}")
-        return Value(value, f"key {key} = {node.value} = {value!r} (line {self.line(target)})")  # type: ignore[attr-defined]
+        where = f"line {self.line(target)}"
+        if target.start_mark.name != node.start_mark.name:  # a config the defaults list chose
+            where = f"{target.start_mark.name}:{self.line(target)}"
+        return Value(value, f"key {key} = {node.value} = {value!r} ({where})")  # type: ignore[attr-defined]
 
     def mapping(self, node: Node, container: Node | None) -> MappingNode | None:
         target = self.target(node, container)
