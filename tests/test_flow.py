@@ -371,3 +371,39 @@ def test_hydra_defaults_list_composes_the_chosen_group_config(project, choice, c
     assert pick(findings, "code") == codes
     if codes:
         assert "with key d_model = ${size.d_model} = 2 (size/small.yaml:1)" in findings[0]["message"]
+
+
+CLICK = """\
+import click
+
+from pkg.models import Net
+
+
+@click.command()
+@click.option("--d-model", type=int, default={d_model})
+@click.option("--heads", "nhead", default=1)
+@click.option("--verbose", is_flag=True)
+def main(d_model, nhead, verbose):
+    return Net(d_model, nhead)
+{call}"""
+
+
+@pytest.mark.parametrize(
+    "d_model,call,where",
+    [(2, "\nif __name__ == '__main__':\n    main()\n", ("LN001", 14)), (2, "", ("LN001", 11)), (512, "", None)],
+)
+def test_click_option_defaults(project, d_model, call, where):
+    write_package(project)
+    project.write("cli.py", CLICK.format(d_model=d_model, call=call))
+    findings = project.lint("cli.py")
+    assert pick(findings, "code", "row") == ([where] if where else [])
+
+
+def test_tyro_config_defaults(project):
+    write_package(project)
+    project.write(
+        "run.py",
+        "from dataclasses import dataclass\n\nimport tyro\n\nfrom pkg.models import Net\n\n\n"
+        "@dataclass\nclass Args:\n    d_model: int = 2\n\n\nargs = tyro.cli(Args)\nmodel = Net(args.d_model)\n",
+    )
+    assert pick(project.lint("run.py"), "code", "row") == [("LN001", 14)]

@@ -1,6 +1,8 @@
-"""Command-line defaults: what `parser.parse_args()` returns when no option is given.
+"""Command-line defaults: what a program's options hold when none is given on the command line.
 
-`argparse.ArgumentParser` parsers built in the same module: each `add_argument` (on the
+`click` commands: a parameter of a function decorated with `@click.option` takes the
+option's `default` (`False` for `is_flag`); `required=True` options and `@click.argument`s are
+unknown. `argparse.ArgumentParser` parsers built in the same module: each `add_argument` (on the
 parser or one of its argument groups) gives its destination a value: the `default`
 (converted by `type=int`/`type=float` when it is a string, as argparse does), `False`/`True`
 for `store_true`/`store_false`, or argparse's `None`; `set_defaults(...)` overrides. An option
@@ -113,3 +115,46 @@ def _argument(resolver: Resolver, call: cst.Call, scope: Scope) -> tuple[str | N
     if isinstance(flag, Value) and flag.value in ("store_true", "store_false"):
         return name, Value(flag.value == "store_false", where)
     return name, Value(None, where)
+
+
+_CLICK_OPTIONS = frozenset({"click.option", "click.decorators.option"})
+_CLICK_ARGUMENTS = frozenset({"click.argument", "click.decorators.argument"})
+
+
+def click_default(resolver: Resolver, function: cst.CSTNode | None, name: str) -> Resolved | None:
+    """The default a `@click.option` gives parameter `name` of `function`; None when no
+    click decorator names it."""
+    if not isinstance(function, cst.FunctionDef):
+        return None
+    scope = resolver.index.function_scopes.get(id(function))
+    outer = scope.parent if scope is not None else None
+    for decorator in function.decorators:
+        call = decorator.decorator
+        if not isinstance(call, cst.Call) or outer is None:
+            continue
+        kind = resolver.callee(call.func, outer)
+        if kind not in _CLICK_OPTIONS and kind not in _CLICK_ARGUMENTS:
+            continue
+        declared = [a.value.evaluated_value for a in call.args if a.keyword is None and isinstance(a.value, cst.SimpleString)]
+        declared = [d for d in declared if isinstance(d, str)]
+        identifiers = [d for d in declared if d.isidentifier()]
+        options = [d for d in declared if d.startswith("-")]
+        longest = max(options, key=len, default="").lstrip("-").replace("-", "_")
+        if name not in (identifiers[:1] or [longest]):
+            continue
+        label = options[0] if options else name
+        if kind in _CLICK_ARGUMENTS:
+            return Unknown(f"{label} is a command-line argument: the command line gives it")
+        keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        required = resolver.value(keywords["required"], outer) if "required" in keywords else None
+        if isinstance(required, Value) and required.value is True:
+            return Unknown(f"{label} is required: the command line gives it")
+        where = f"default of {label} at line {resolver.line(call)}"
+        if "default" in keywords:
+            default = resolver.value(keywords["default"], outer)
+            if not isinstance(default, Value):
+                return default
+            return Value(default.value, where if default.origin == "literal" else f"{where} = {default.origin}")
+        flag = resolver.value(keywords["is_flag"], outer) if "is_flag" in keywords else None
+        return Value(False if isinstance(flag, Value) and flag.value is True else None, where)
+    return None

@@ -1,6 +1,6 @@
 """Configuration records: objects whose attributes a model reads its sizes from.
 
-`parser.parse_args()` (see `command_line`), instances of the project's config classes
+`parser.parse_args()` (see `command_line`), `tyro.cli(Config)`, instances of the project's config classes
 (`@dataclass`, attrs, pydantic `BaseModel`, `typing.NamedTuple`): their fields' defaults with
 the instantiation's arguments on top, `dataclasses.replace(cfg, ...)`,
 `types.SimpleNamespace(...)`, and dict literals read as `cfg["d_model"]`. A field without a
@@ -58,6 +58,14 @@ def record_value(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved |
         if args.rest is not None or args.positional:
             return args.rest or Unknown("SimpleNamespace with positional arguments")
         return Value(Record(tuple(args.keywords.items())), f"SimpleNamespace at line {line}")
+    if callee == "tyro.cli" and call.args:  # the config class with its defaults
+        target = resolver.callee(call.args[0].value, scope)
+        if isinstance(target, str) and resolver.imported_class is not None:
+            found = resolver.imported_class(target)
+            return _instance(found[0], resolver, found[1], None, scope) if found is not None else None
+        if isinstance(target, ClassInfo) and is_config_class(resolver, target):
+            return _instance(resolver, resolver, target, None, scope)
+        return None
     if callee == "dataclasses.replace" and call.args:
         base = resolver.value(call.args[0].value, scope)
         if not (isinstance(base, Value) and isinstance(base.value, Record)):
@@ -76,9 +84,9 @@ def record_value(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved |
     return None
 
 
-def _instance(owner: Resolver, resolver: Resolver, cls: ClassInfo, call: cst.Call, scope: Scope) -> Resolved:
+def _instance(owner: Resolver, resolver: Resolver, cls: ClassInfo, call: cst.Call | None, scope: Scope) -> Resolved:
     """The fields of `cls` (defined where `owner` resolves) as the call in `resolver`'s
-    module makes them."""
+    module makes them (its defaults when there is no call)."""
     names: list[str] = []
     defaults: dict[str, Resolved] = {}
     for statement in cls.node.body.body:
@@ -87,6 +95,8 @@ def _instance(owner: Resolver, resolver: Resolver, cls: ClassInfo, call: cst.Cal
                 name = small.target.value
                 names.append(name)
                 defaults[name] = _default(owner, cls, name, small.value)
+    if call is None:
+        return Value(Record(tuple(defaults.items())), f"defaults of {cls.name}")
     args = resolver.arguments(call, scope)
     if args.rest is not None:
         return args.rest

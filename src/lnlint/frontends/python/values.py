@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator, Mapping, Union
 
 import libcst as cst
 
-from lnlint.frontends.python.command_line import parsed_arguments
+from lnlint.frontends.python.command_line import click_default, parsed_arguments
 from lnlint.frontends.python.facts import ModuleIndex
 from lnlint.frontends.python.records import Record, record_value
 from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
@@ -301,11 +301,13 @@ class Resolver:
         given = self._call_argument(name, scope)
         if given is not None:
             return given
-        self._record(self._owner_of(name, scope), bound=False)
+        owner = self._owner_of(name, scope)
+        self._record(owner, bound=False)
         if binding.star:
             return Unknown(f"{name} collects the caller's arguments")
         if binding.node is None:
-            return Unknown(f"{name} is a parameter with no default")
+            from_command_line = click_default(self, owner.node, name) if owner is not None else None  # type: ignore[arg-type]
+            return from_command_line or Unknown(f"{name} is a parameter with no default")
         inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
         if isinstance(inner, Unknown):
             return inner
