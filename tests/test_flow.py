@@ -407,3 +407,42 @@ def test_tyro_config_defaults(project):
         "@dataclass\nclass Args:\n    d_model: int = 2\n\n\nargs = tyro.cli(Args)\nmodel = Net(args.d_model)\n",
     )
     assert pick(project.lint("run.py"), "code", "row") == [("LN001", 14)]
+
+
+DATACLASS_PARSERS = {
+    "HfArgumentParser unpacked": (
+        "parser = HfArgumentParser((ModelArguments, TrainArguments))\n"
+        "model_args, train_args = parser.parse_args_into_dataclasses()\nmodel = Net(model_args.d_model)\n"
+    ),
+    "HfArgumentParser indexed": (
+        "parser = HfArgumentParser(ModelArguments)\nmodel_args = parser.parse_args_into_dataclasses()[0]\n"
+        "model = Net(model_args.d_model)\n"
+    ),
+    "simple_parsing add_arguments": (
+        "parser = simple_parsing.ArgumentParser()\nparser.add_arguments(ModelArguments, dest='model')\n"
+        "args = parser.parse_args()\nmodel = Net(args.model.d_model)\n"
+    ),
+    "simple_parsing.parse": "args = simple_parsing.parse(ModelArguments)\nmodel = Net(args.d_model)\n",
+}
+
+
+@pytest.mark.parametrize("body", DATACLASS_PARSERS.values(), ids=list(DATACLASS_PARSERS))
+def test_dataclass_argument_parsers(project, body):
+    write_package(project)
+    head = (
+        "from dataclasses import dataclass\n\nimport simple_parsing\nfrom transformers import HfArgumentParser\n\n"
+        "from pkg.models import Net\n\n\n@dataclass\nclass ModelArguments:\n    d_model: int = 2\n\n\n"
+        "@dataclass\nclass TrainArguments:\n    steps: int = 10\n\n\n"
+    )
+    project.write("run.py", head + body)
+    findings = project.lint("run.py")
+    assert pick(findings, "code") == ["LN001"]
+    assert "default of ModelArguments.d_model at line 11" in findings[0]["message"]
+
+
+def test_unpacking_reads_items_and_loops_stay_unknown(project):
+    source = (
+        "import torch.nn as nn\nwidth, heads = 2, 1\na = nn.TransformerEncoderLayer(width, heads)\n"
+        "for w in (2, 3):\n    b = nn.LayerNorm(w)\n"
+    )
+    assert pick(project.findings(source), "code", "row") == [("LN001", 3)]

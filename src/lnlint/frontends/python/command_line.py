@@ -7,7 +7,8 @@ parser or one of its argument groups) gives its destination a value: the `defaul
 (converted by `type=int`/`type=float` when it is a string, as argparse does), `False`/`True`
 for `store_true`/`store_false`, or argparse's `None`; `set_defaults(...)` overrides. An option
 added twice, a `required=True` option and a positional argument are unknown: the command line
-decides them.
+decides them. simple_parsing's `add_arguments(Config, dest=...)` and HfArgumentParser's
+`parse_args_into_dataclasses()` give the config classes' defaults.
 """
 
 from __future__ import annotations
@@ -16,26 +17,33 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lnlint.frontends.python.records import Record
+from lnlint.frontends.python.records import Record, config_defaults
 from lnlint.spec import Resolved, Unknown, Value
 
 if TYPE_CHECKING:
     from lnlint.frontends.python.scopes import Scope
     from lnlint.frontends.python.values import Resolver
 
-_PARSERS = frozenset({"argparse.ArgumentParser"})
+_PARSERS = frozenset({"argparse.ArgumentParser", "simple_parsing.ArgumentParser"})
+_HF_PARSERS = frozenset({"transformers.HfArgumentParser", "transformers.hf_argparser.HfArgumentParser"})
 _GROUPS = frozenset({"add_argument_group", "add_mutually_exclusive_group"})
 _CONVERTERS = {"builtins.int": int, "builtins.float": float}
 
 
 def parsed_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved | None:
-    """The record `<parser>.parse_args()` returns with every default; None when `call` is
-    not that."""
+    """What a command-line parser returns with every default: the record of
+    `<parser>.parse_args()`, the tuple of config records of HfArgumentParser's
+    `parse_args_into_dataclasses()`; None when `call` is neither."""
     func = call.func
-    if not (isinstance(func, cst.Attribute) and func.attr.value == "parse_args"):
+    if not (isinstance(func, cst.Attribute) and func.attr.value in ("parse_args", "parse_args_into_dataclasses")):
         return None
     parser = resolver.binding_of(func.value, scope)
-    if parser is None or isinstance(parser, Unknown) or not _creates_parser(resolver, parser.node, parser.scope):
+    if parser is None or isinstance(parser, Unknown) or not isinstance(parser.node, cst.Call):
+        return None
+    made_by = resolver.callee(parser.node.func, parser.scope)
+    if func.attr.value == "parse_args_into_dataclasses":
+        return _dataclass_records(resolver, parser.node, parser.scope) if made_by in _HF_PARSERS else None
+    if made_by not in _PARSERS:
         return None
     fields: dict[str, Resolved] = {}
     seen: set[str] = set()
@@ -49,6 +57,11 @@ def parsed_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolv
                 continue
             fields[dest] = Unknown(f"--{dest.replace('_', '-')} is added more than once") if dest in seen else value
             seen.add(dest)
+        elif method.attr.value == "add_arguments" and other.args:  # simple_parsing: a config class
+            dest = next((a.value for a in other.args if a.keyword is not None and a.keyword.value == "dest"), None)
+            name = resolver.value(dest, where) if dest is not None else None
+            if isinstance(name, Value) and isinstance(name.value, str):
+                fields[name.value] = config_defaults(resolver, other.args[0].value, where) or Unknown("not a config class")
         elif method.attr.value == "set_defaults":
             for arg in other.args:
                 if arg.keyword is not None:
@@ -58,8 +71,14 @@ def parsed_arguments(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolv
     return Value(Record(tuple(fields.items())), f"command-line defaults parsed at line {resolver.line(call)}")
 
 
-def _creates_parser(resolver: Resolver, node: cst.CSTNode | None, scope: Scope) -> bool:
-    return isinstance(node, cst.Call) and resolver.callee(node.func, scope) in _PARSERS
+def _dataclass_records(resolver: Resolver, parser: cst.Call, scope: Scope) -> Resolved:
+    """HfArgumentParser((A, B)).parse_args_into_dataclasses(): (A(), B()) with defaults."""
+    if not parser.args:
+        return Unknown("HfArgumentParser without dataclasses")
+    given = parser.args[0].value
+    classes = [e.value for e in given.elements] if isinstance(given, (cst.Tuple, cst.List)) else [given]
+    records = [config_defaults(resolver, node, scope) or Unknown("not a config class") for node in classes]
+    return Value(tuple(records), f"HfArgumentParser defaults at line {resolver.line(parser)}")
 
 
 def _on(resolver: Resolver, node: cst.BaseExpression, scope: Scope, parser) -> bool:

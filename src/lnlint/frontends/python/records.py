@@ -58,14 +58,8 @@ def record_value(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved |
         if args.rest is not None or args.positional:
             return args.rest or Unknown("SimpleNamespace with positional arguments")
         return Value(Record(tuple(args.keywords.items())), f"SimpleNamespace at line {line}")
-    if callee == "tyro.cli" and call.args:  # the config class with its defaults
-        target = resolver.callee(call.args[0].value, scope)
-        if isinstance(target, str) and resolver.imported_class is not None:
-            found = resolver.imported_class(target)
-            return _instance(found[0], resolver, found[1], None, scope) if found is not None else None
-        if isinstance(target, ClassInfo) and is_config_class(resolver, target):
-            return _instance(resolver, resolver, target, None, scope)
-        return None
+    if callee in ("tyro.cli", "simple_parsing.parse") and call.args:  # the config class's defaults
+        return config_defaults(resolver, call.args[0].value, scope)
     if callee == "dataclasses.replace" and call.args:
         base = resolver.value(call.args[0].value, scope)
         if not (isinstance(base, Value) and isinstance(base.value, Record)):
@@ -81,6 +75,21 @@ def record_value(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved |
             owner, callee = found
     if isinstance(callee, ClassInfo) and owner is not None and is_config_class(owner, callee):
         return _instance(owner, resolver, callee, call, scope)
+    return None
+
+
+def config_defaults(resolver: Resolver, node: cst.BaseExpression, scope: Scope) -> Resolved | None:
+    """The record of a config class named by `node` with its defaults; None when `node`
+    names no config class of the project."""
+    from lnlint.frontends.python.scopes import ClassInfo
+
+    target = resolver.callee(node, scope)
+    owner: Resolver | None = resolver
+    if isinstance(target, str) and resolver.imported_class is not None:
+        found = resolver.imported_class(target)
+        owner, target = found if found is not None else (None, None)
+    if isinstance(target, ClassInfo) and owner is not None and is_config_class(owner, target):
+        return _instance(owner, resolver, target, None, scope)
     return None
 
 

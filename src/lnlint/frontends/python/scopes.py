@@ -16,7 +16,7 @@ import libcst as cst
 
 from lnlint.frontends.python.positions import Anchor, Positions
 
-BindingKind = Literal["import", "assign", "param", "class", "function", "other"]
+BindingKind = Literal["import", "assign", "unpack", "param", "class", "function", "other"]
 
 
 @dataclass(eq=False)
@@ -27,6 +27,7 @@ class Binding:
     node: cst.CSTNode | None = None  # assigned value, parameter default, or ClassDef
     qualname: str | None = None  # for imports: what the name refers to
     star: bool = False  # for params: *args / **kwargs
+    index: int | None = None  # for "unpack": the position in the unpacked value
 
     @property
     def line(self) -> int:
@@ -284,6 +285,11 @@ class ScopeWalker:
                 cls.self_attrs.setdefault(target.attr.value, []).append(Binding(kind, line, self.scope, value))
                 if value is not None:
                     self.assigned(target.attr.value, value, line)
+            return
+        elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else ()
+        if value is not None and elements and all(isinstance(e.value, cst.Name) for e in elements):
+            for position, element in enumerate(elements):  # `a, b = value`: each name an item
+                self.scope.bind(element.value.value, Binding("unpack", line, self.scope, value, index=position))  # type: ignore[attr-defined]
             return
         for name in _names_in_target(target):
             self.scope.bind(name, Binding("other", line, self.scope))

@@ -191,6 +191,8 @@ class Resolver:
         key = self.value(node.slice[0].slice.value, scope)
         if isinstance(base, Value) and isinstance(base.value, Record) and isinstance(key, Value) and isinstance(key.value, str):
             return base.value.attribute(key.value)
+        if isinstance(base, Value) and isinstance(key, Value) and isinstance(key.value, int) and not isinstance(key.value, bool):
+            return _item(base, key.value, f"`{self.code(node)}`")
         return base if isinstance(base, Unknown) else Unknown(f"`{self.code(node)}` is not a key lnlint follows")
 
     def _unary(self, node: cst.UnaryOperation, scope: Scope) -> Resolved:
@@ -263,6 +265,8 @@ class Resolver:
             return self._same_everywhere(name, bindings, binding)
         if binding.kind == "param":
             return self._param_value(name, binding, scope)
+        if binding.kind == "unpack":
+            return _item(self.value(binding.node, binding.scope), binding.index or 0, f"{name} at line {binding.line}")  # type: ignore[arg-type]
         if binding.kind == "import" and self.imported is not None and binding.qualname:
             found = self.imported(binding.qualname, name)
             if found is not None:
@@ -480,3 +484,13 @@ class Resolver:
                 return self.callee(binding.node, binding.scope)  # type: ignore[arg-type]
         return None
 
+
+def _item(sequence: Resolved, index: int, where: str) -> Resolved:
+    """Item `index` of a resolved tuple or list (`a, b = ...`, `x[0]`)."""
+    if not isinstance(sequence, Value):
+        return sequence
+    items = sequence.value
+    if not isinstance(items, (tuple, list)) or not -len(items) <= index < len(items):
+        return Unknown(f"{where} is not an item lnlint can read")
+    item = items[index]
+    return item if isinstance(item, (Value, Unknown)) else Value(item, sequence.origin)
