@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lnlint.frontends.python.parsing import parse_libcst
+from lnlint.frontends.python.parsing import parse_cpython, parse_libcst
 from lnlint.frontends.python.project import TORCH_MARKERS
 from lnlint.frontends.source import SourceError
 from lnlint.spec import TORCH_KINDS, Spec
@@ -37,12 +37,12 @@ def python_specs(text: str, data: bytes, path: Path, display: str, project: Pyth
 
     CPython's own parser (C, fast) reads every file first (see `parsing`): it reports syntax
     errors, and it decides whether the file names a torch class outside strings and comments.
-    Only such files, and those that mention a project function or class through which values
-    reach a construction, go to libcst, the expensive step.
+    Only such files, and those that import (through the project's modules) a module that
+    does, go to libcst, the expensive step.
     """
-    tree, cpython_error = project.parse_cpython(path, text)
+    tree, cpython_error = parse_cpython(text)
     if tree is not None and not (any(m in data for m in TORCH_MARKERS) and _names_one_of(tree, _KINDS)):
-        if not project.reaches_an_entry(path, tree):
+        if not project.reaches_a_construction(path, data):
             return []
     module = parse_libcst(text, cpython_error)
     try:

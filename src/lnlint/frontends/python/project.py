@@ -97,8 +97,9 @@ class PythonProject:
         self._sources: list[tuple[Path, bytes]] | None = None
         self._callers: dict[tuple[int, int], bool] = {}
         self._paths: dict[str, Path] | None = None
-        self._entries: dict[str, frozenset[Path]] | None = None
-        self._trees: dict[Path, tuple[ast.Module | None, SyntaxError | None] | SourceError] = {}
+        self._targets: dict[Path, set[Path]] = {}
+        self._called_in: dict[bytes, list[Path]] | None = None  # name → the files that call it
+        self._source_of: dict[Path, bytes] | None = None
 
     # --- modules -----------------------------------------------------------------------------
     def module_name(self, path: Path) -> tuple[str, bool] | None:
@@ -174,9 +175,10 @@ class PythonProject:
         self._modules.clear()
         self._sources = None
         self._paths = None
-        self._trees.clear()
         self._callers.clear()
-        self._entries = None
+        self._targets.clear()
+        self._called_in = None
+        self._source_of = None
 
     def _absolute(self, module: Module, qualname: str) -> str | None:
         """`.sizes.WIDTH` imported in `pkg.models` → `pkg.sizes.WIDTH`."""
@@ -302,7 +304,7 @@ class PythonProject:
         modules = [m for m in list(self._modules.values()) if m is not None and target.name in m.text]
         modules += [m for m in self._mentioning({target.name.encode()}) if m not in modules]
         for module in modules:
-            for call, scope, found in self._calls_into(module, {target.name.encode()}):
+            for call, scope, found in self._calls_into(module):
                 if found.same_as(target):
                     yield module, call, scope
 
@@ -319,11 +321,11 @@ class PythonProject:
         """The module's specs: constructions whose values are known where they stand, and
         the constructions its calls reach in the project, located at those calls."""
         found = [spec for spec, use in module.extracted() if not self.from_callers(module, use)]
-        for call, scope, target in self._calls_into(module, self.entry_names()):
+        for call, scope, target in self._calls_into(module):
             with module.resolver.tracking() as use:
                 args = module.resolver.arguments(call, scope)
-            if self.from_callers(module, use):
-                continue  # it passes on its own caller's values: evaluated from there
+            if self.from_callers(module, use) or not _passes_a_value(args):
+                continue  # values from its own callers (evaluated from there), or none known
             hop = Hop(module.location(call), module.resolver.code(call, 50))
             found.extend(self._follow(target, args, (hop,), 0, module.extractor.mitigations))
         return found
@@ -361,78 +363,73 @@ class PythonProject:
                 found.append(_relocated(spec, chain, mitigations))
         if hops >= MAX_HOPS:
             return found
-        entries = self.entry_names()
         for inner_call, scope in module.index.calls:
-            if not extractor.covers(scope) or _short_name(extractor.callee(inner_call, scope)).encode() not in entries:
+            if not extractor.covers(scope):
                 continue
             inner = self.target(extractor.callee(inner_call, scope), module)
             if inner is None:
                 continue
             with resolver.tracking() as use:
                 inner_args = resolver.arguments(inner_call, scope)
-            if _reads_the_call(use, target):
+            if _reads_the_call(use, target) and _passes_a_value(inner_args):
                 hop = Hop(module.location(inner_call), module.resolver.code(inner_call, 50))
                 found.extend(self._follow(inner, inner_args, (*chain, hop), hops + 1, mitigations))
         return found
 
     # --- which files need the flow -----------------------------------------------------------
-    def entries(self) -> dict[str, frozenset[Path]]:
-        """The project's functions and classes whose calls may carry a caller's values to a
-        construction, by name, with the files that define them: those that call a torch class
-        with their parameters, then those that pass their parameters to one of them, and so
-        on. Read with CPython's parser (fast) and meant as a superset; the exact analysis
-        decides the rest."""
-        if self._entries is None:
-            from lnlint.spec import TORCH_KINDS
-
-            found: dict[str, set[Path]] = {}
-            callees = set(TORCH_KINDS)
-            for hop in range(MAX_HOPS + 1):
-                encoded = {name.encode() for name in callees}
-                new: set[str] = set()
-                for path, data in self._project_sources():
-                    if not any(name in data for name in encoded):
-                        continue
-                    for owner in _passing_parameters(self.cpython_tree(path, data), callees, torch_only=hop == 0):
-                        if path not in found.setdefault(owner, set()):
-                            found[owner].add(path)
-                            new.add(owner)
-                if not new:
-                    break
-                callees = new
-            self._entries = {name: frozenset(paths) for name, paths in found.items()}
-            self._trees.clear()
-        return self._entries
-
-    def entry_names(self) -> frozenset[bytes]:
-        return frozenset(name.encode() for name in self.entries())
-
-    def reaches_an_entry(self, path: Path, tree: ast.Module) -> bool:
-        """Whether a file's code uses an entry defined in it or imported from the file that
-        defines it: only such files need the flow analysis."""
-        entries = self.entries()
-        if not entries:
-            return False
+    def reaches_a_construction(self, path: Path, data: bytes) -> bool:
+        """Whether a file imports a project module that names a torch class, directly or
+        through other project modules (up to MAX_HOPS): only such a file can pass values to a
+        construction, and needs the flow analysis."""
         path = path.resolve()
-        if any(path in paths for paths in entries.values()):
-            return True
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom):
-                module = self._imported_module(path, node.module, node.level)
-                source = self.path_of(module) if module else None
-                for alias in node.names:
-                    defined_in = entries.get(alias.name)
-                    if defined_in and (module is None or source in defined_in or (source is not None and source.name == "__init__.py")):
-                        return True  # imported from where it is defined, or maybe re-exported by a package
-                    submodule = self.path_of(f"{module}.{alias.name}") if module else None
-                    if submodule is not None and any(submodule in paths for paths in entries.values()):
-                        return True
-            elif isinstance(node, ast.Import):
-                for alias in node.names:
-                    target = self.path_of(alias.name)
-                    if target is not None and any(target in paths for paths in entries.values()):
-                        return True
+        frontier = self._import_targets(path, data)
+        seen = {path}
+        for _ in range(MAX_HOPS):
+            if any(self._names_torch(target) for target in frontier):
+                return True
+            seen |= frontier
+            frontier = {t for target in frontier for t in self._import_targets(target, None)} - seen
+            if not frontier:
+                return False
         return False
+
+    def _names_torch(self, path: Path) -> bool:
+        data = self._source_bytes().get(path, b"")
+        return any(marker in data for marker in TORCH_MARKERS)
+
+    def _import_targets(self, path: Path, data: bytes | None) -> set[Path]:
+        """The project files a file imports (modules, and submodules named in `from` lists)."""
+        if data is None:
+            if path in self._targets:
+                return self._targets[path]
+            data = self._source_bytes().get(path, b"")
+        targets = set()
+        for module, names in self._imports(path, data):
+            for target in (self.path_of(module), *(self.path_of(f"{module}.{n}") for n in names)):
+                if target is not None and target != path:
+                    targets.add(target)
+        self._targets[path] = targets
+        return targets
+
+    def _source_bytes(self) -> dict[Path, bytes]:
+        if self._source_of is None:
+            self._source_of = dict(self._project_sources())
+        return self._source_of
+
+    def _imports(self, path: Path, data: bytes) -> Iterator[tuple[str, list[str]]]:
+        """(absolute module, names) of each import statement, read from the bytes."""
+        for match in _IMPORT.finditer(data):
+            if match.group("plain") is not None:
+                for name in match.group("plain").decode(errors="replace").split(","):
+                    module = name.split(" as ")[0].strip()
+                    if module:
+                        yield module, []
+                continue
+            dots = len(match.group("dots"))
+            module = self._imported_module(path, match.group("module").decode(errors="replace") or None, dots)
+            names = [n.split(" as ")[0].strip() for n in match.group("names").decode(errors="replace").strip("()").split(",")]
+            if module:
+                yield module, [n for n in names if n.isidentifier()]
 
     def _imported_module(self, path: Path, module: str | None, level: int) -> str | None:
         """The absolute name of the module an ImportFrom in `path` names (None: not known)."""
@@ -447,111 +444,30 @@ class PythonProject:
         base = package[: len(package) - (level - 1)]
         return ".".join([*base, module] if module else base) or None
 
-    def parse_cpython(self, path: Path, text: str) -> tuple[ast.Module | None, SyntaxError | None]:
-        """`parsing.parse_cpython` of a file, done once for the run where both the linted file
-        and the search for entries need it; kept only until the entries are known (trees of a
-        large project would fill the memory)."""
-        from lnlint.frontends.python.parsing import parse_cpython
-
-        path = path.resolve()
-        found = self._trees.pop(path, None) if self._entries is not None else self._trees.get(path)
-        if found is None:
-            try:
-                found = parse_cpython(text)
-            except SourceError as error:
-                found = error
-            if self._entries is None:
-                self._trees[path] = found
-        if isinstance(found, SourceError):
-            raise found
-        return found
-
-    def cpython_tree(self, path: Path, data: bytes) -> ast.Module | None:
-        """CPython's tree of a project file (None: it does not parse)."""
-        try:
-            return self.parse_cpython(path, decode_python(data))[0]
-        except SourceError:
-            return None
-
-    def _calls_into(self, module: Module, names: set[bytes] | frozenset[bytes]) -> Iterator[tuple[cst.Call, Scope, Target]]:
-        """The module's calls of project functions or classes named in `names`."""
+    def _calls_into(self, module: Module) -> Iterator[tuple[cst.Call, Scope, Target]]:
+        """The module's calls of the project's functions and classes."""
         for call, scope in module.index.calls:
-            callee = module.extractor.callee(call, scope)
-            if _short_name(callee).encode() not in names:
-                continue
-            target = self.target(callee, module)
+            target = self.target(module.extractor.callee(call, scope), module)
             if target is not None:
                 yield call, scope, target
 
-    def _owner_names(self, module: Module, use: ParameterUse) -> set[bytes]:
-        owners = (self._owner_target(module, scope_id) for scope_id in use.unbound)
-        return {owner.name.encode() for owner in owners if owner is not None}
-
     def _mentioning(self, names: set[bytes]) -> list[Module]:
-        """The project's modules that mention one of `names` as a whole word."""
-        if not names:
-            return []
-        pattern = re.compile(rb"\b(?:" + b"|".join(map(re.escape, sorted(names))) + rb")\b")
-        found = []
-        for path, data in self._project_sources():
-            if pattern.search(data):
-                module = self.module(path)
-                if module is not None:
-                    found.append(module)
-        return found
+        """The project's modules that call one of `names` (found in the bytes, then parsed)."""
+        if self._called_in is None:
+            self._called_in = {}
+            for path, data in self._project_sources():
+                for name in set(_CALLED.findall(data)):
+                    self._called_in.setdefault(name, []).append(path)
+        paths = sorted({path for name in names for path in self._called_in.get(name, ())})
+        return [module for module in map(self.module, paths) if module is not None]
 
 
-def _passing_parameters(tree: ast.Module | None, callees: set[str], torch_only: bool) -> set[str]:
-    """Functions (and classes, for their methods) of `tree` that call one of `callees` with
-    an argument that mentions one of their parameters or an attribute of `self`. With
-    `torch_only`, a bare name counts only when it is imported from torch (a project's own
-    `Transformer` class is not torch's)."""
-    found: set[str] = set()
-    if tree is None:
-        return found
-    from_torch = {
-        alias.asname or alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "torch"
-        for alias in node.names
-    }
-
-    def visit(node: ast.AST, owner: str | None, params: frozenset[str]) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.ClassDef):
-                if torch_only and any(_called_name(base) in callees for base in child.bases) and _has_init_parameters(child):
-                    found.add(child.name)  # a torch subclass built from its own parameters
-                visit(child, child.name, frozenset())
-            elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                arguments = child.args
-                names = {a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs)}
-                names |= {a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None}
-                visit(child, owner if owner and isinstance(node, ast.ClassDef) else child.name, frozenset(names))
-            else:
-                called = _called_name(child.func) if isinstance(child, ast.Call) else ""
-                if torch_only and isinstance(child, ast.Call) and isinstance(child.func, ast.Name) and called not in from_torch:
-                    called = ""
-                if owner is not None and called in callees:
-                    mentioned = {n.id for arg in (*child.args, *(k.value for k in child.keywords)) for n in ast.walk(arg) if isinstance(n, ast.Name)}
-                    if mentioned & params:
-                        found.add(owner)
-                visit(child, owner, params)
-
-    visit(tree, None, frozenset())
-    return found
-
-
-def _has_init_parameters(cls: ast.ClassDef) -> bool:
-    init = next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
-    return init is not None and (len(init.args.args) > 1 or bool(init.args.kwonlyargs or init.args.vararg or init.args.kwarg))
-
-
-def _called_name(func: ast.expr) -> str:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
+_CALLED = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(")
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
+    rb"|import[ \t]+(?P<plain>[\w., \t]+))",
+    re.M,
+)
 
 
 def _defined(module: Module, binding: Binding) -> object:
@@ -568,11 +484,12 @@ def _parameter_names(function, method: bool) -> list[str]:
     return [p.name.value for p in (*params, *function.params.kwonly_params)]
 
 
-def _short_name(callee: object) -> str:
-    """The name a callee is defined under (the last part of a dotted one)."""
-    if isinstance(callee, str):
-        return callee.rpartition(".")[2]
-    return getattr(callee, "name", "")
+def _passes_a_value(args: Arguments) -> bool:
+    """Whether a call gives its callee anything known: a known argument, or no argument at
+    all (the callee's defaults). A call whose every argument is unknown cannot lead to a
+    finding, and following it through a large model costs the most."""
+    given = [*args.positional, *args.keywords.values()]
+    return args.rest is None and (not given or any(isinstance(value, Value) for value in given))
 
 
 def _reads_the_call(use: ParameterUse, target: Target) -> bool:
