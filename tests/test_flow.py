@@ -446,3 +446,37 @@ def test_unpacking_reads_items_and_loops_stay_unknown(project):
         "for w in (2, 3):\n    b = nn.LayerNorm(w)\n"
     )
     assert pick(project.findings(source), "code", "row") == [("LN001", 3)]
+
+
+def test_args_and_kwargs_passed_through(project):
+    source = (
+        "import torch.nn as nn\n\n"
+        "def layer(*args, **kwargs):\n    return nn.TransformerEncoderLayer(*args, **kwargs)\n\n"
+        "a = layer(2, 1)\nb = layer(d_model=2, nhead=1)\nc = layer(64, nhead=4)\n"
+    )
+    assert pick(project.findings(source), "code", "row") == [("LN001", 6), ("LN001", 7)]
+
+
+FORMS = {
+    "call site": ("train.py", "from pkg.models import Net\n\nmodel = Net(d_model=2)\n"),
+    "argparse": ("train.py", TRAIN.format(d_model=2)),
+    "dataclass": ("train.py", "from dataclasses import dataclass\n\nfrom pkg.models import Net\n\n\n@dataclass\nclass Cfg:\n    d_model: int = 2\n\n\nnet = Net(Cfg().d_model)\n"),
+    "hydra": ("conf/model.yaml", "model:\n  _target_: pkg.models.Net\n  d_model: 2\n"),
+}
+
+
+@pytest.mark.parametrize("name,text", FORMS.values(), ids=list(FORMS))
+def test_every_form_carries_its_chain_in_json_and_sarif(project, name, text):
+    import jsonschema
+
+    write_package(project)
+    project.write(name, text)
+    (finding,) = project.lint(name)
+    assert finding["filename"] == name and finding["related"][-1]["filename"] == "pkg/models.py"
+    sarif = json.loads(project.run("--isolated", "--output-format", "sarif", name).output)
+    jsonschema.validate(sarif, json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text()))
+    (result,) = sarif["runs"][0]["results"]
+    assert len(result["relatedLocations"]) == len(finding["related"])
+    steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
+    assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"] == name
+    assert steps[-1]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "pkg/models.py"
