@@ -98,7 +98,8 @@ class PythonProject:
         self._callers: dict[tuple[int, int], bool] = {}
         self._paths: dict[str, Path] | None = None
         self._targets: dict[Path, set[Path]] = {}
-        self._called_in: dict[bytes, list[Path]] | None = None  # name → the files that call it
+        self._reaching: dict[Path, bool] = {}
+        self._importers_of: dict[Path, set[Path]] | None = None
         self._source_of: dict[Path, bytes] | None = None
 
     # --- modules -----------------------------------------------------------------------------
@@ -177,7 +178,8 @@ class PythonProject:
         self._paths = None
         self._callers.clear()
         self._targets.clear()
-        self._called_in = None
+        self._reaching.clear()
+        self._importers_of = None
         self._source_of = None
 
     def _absolute(self, module: Module, qualname: str) -> str | None:
@@ -194,10 +196,13 @@ class PythonProject:
         rest = qualname[level:]
         return ".".join([*base, rest] if rest else base)
 
-    def _definition(self, module: Module | None, qualname: str, depth: int = 0) -> tuple[Module, Binding] | None:
+    def _definition(
+        self, module: Module | None, qualname: str, depth: int = 0, constructs: bool = False
+    ) -> tuple[Module, Binding] | None:
         """The module-level binding a dotted name imported in `module` (None: an absolute name
         from a config) refers to, following re-exports (`from .models import Net` in a
-        package's `__init__`)."""
+        package's `__init__`). With `constructs`, modules that cannot reach a torch class
+        (see `reaches_a_construction`) are not parsed: a call into them builds nothing."""
         absolute = self._absolute(module, qualname) if module is not None else qualname
         if absolute is None or depth > MAX_HOPS or absolute.split(".")[0] in ("torch", "builtins"):
             return None
@@ -208,13 +213,15 @@ class PythonProject:
                 continue
             if cut != len(parts) - 1:
                 return None  # an attribute of an attribute: not followed
+            if constructs and not (self._names_torch(path) or self.reaches_a_construction(path, self._source_bytes().get(path, b""))):
+                return None
             owner = self.module(path)
             bindings = owner.index.root.bindings.get(parts[cut]) if owner is not None else None
             if owner is None or not bindings or len(bindings) != 1:
                 return None
             binding = bindings[0]
             if binding.kind == "import" and binding.qualname:
-                return self._definition(owner, binding.qualname, depth + 1)
+                return self._definition(owner, binding.qualname, depth + 1, constructs)
             return owner, binding
         return None
 
@@ -244,7 +251,7 @@ class PythonProject:
         """The project function or class a call runs, if it is one lnlint follows."""
         if not isinstance(callee, str):
             return self._target_of_definition(callee, module, followed_subclass=False)
-        found = self._definition(module, callee)
+        found = self._definition(module, callee, constructs=True)
         return self._target_of_definition(_defined(*found), found[0], followed_subclass=True) if found else None
 
     def _target_of_definition(self, definition: object, module: Module, followed_subclass: bool) -> Target | None:
@@ -299,14 +306,35 @@ class PythonProject:
         return self._callers[key]
 
     def _calls_of(self, target: Target) -> Iterator[tuple[Module, cst.Call, Scope]]:
-        # The modules parsed already (the file being linted among them, wherever it lies), then
-        # the project's files that mention the name.
+        """The project's calls of `target`: looked for in the modules parsed already (the file
+        being linted among them, wherever it lies) and in the files that import the target's
+        module (through packages that re-export it), where the bytes show a call of its name."""
+        call = re.compile(rb"\b" + re.escape(target.name.encode()) + rb"[ \t]*\(")
         modules = [m for m in list(self._modules.values()) if m is not None and target.name in m.text]
-        modules += [m for m in self._mentioning({target.name.encode()}) if m not in modules]
+        sources = self._source_bytes()
+        for path in sorted(self._importers_through_packages(target.module.path)):
+            if call.search(sources.get(path, b"")):
+                module = self.module(path)
+                if module is not None and module not in modules:
+                    modules.append(module)
         for module in modules:
-            for call, scope, found in self._calls_into(module):
+            for found_call, scope, found in self._calls_into(module):
                 if found.same_as(target):
-                    yield module, call, scope
+                    yield module, found_call, scope
+
+    def _importers_through_packages(self, path: Path) -> set[Path]:
+        """Files that import `path`, also through the package `__init__` that imports it."""
+        if self._importers_of is None:
+            self._importers_of = {}
+            for source, data in self._project_sources():
+                for target in self._import_targets(source, data):
+                    self._importers_of.setdefault(target, set()).add(source)
+        direct = self._importers_of.get(path, set())
+        # One package level: `pkg/__init__.py` re-exporting `pkg.models.Net` for `from pkg import
+        # Net`. Deeper chains of re-exports are not followed (in large packages every file
+        # would become a candidate); a caller only reached that way is not seen.
+        packages = {i for p in direct if p.name == "__init__.py" for i in self._importers_of.get(p, ())}
+        return direct | packages
 
     def from_callers(self, module: Module, use: ParameterUse, own: Target | None = None) -> bool:
         """Whether values were read from parameters that the project's calls supply."""
@@ -336,7 +364,7 @@ class PythonProject:
         """The specs a config mapping that names a project class or function (Hydra
         `_target_`, `class_path`, `!new:`) builds, located at the mapping; [] when the name is
         not the project's."""
-        found = self._definition(None, qualname)
+        found = self._definition(None, qualname, constructs=True)
         if found is None:
             return []
         target = self._target_of_definition(_defined(*found), found[0], followed_subclass=True)
@@ -382,6 +410,11 @@ class PythonProject:
         through other project modules (up to MAX_HOPS): only such a file can pass values to a
         construction, and needs the flow analysis."""
         path = path.resolve()
+        if path not in self._reaching:
+            self._reaching[path] = self._imports_torch_naming_module(path, data)
+        return self._reaching[path]
+
+    def _imports_torch_naming_module(self, path: Path, data: bytes) -> bool:
         frontier = self._import_targets(path, data)
         seen = {path}
         for _ in range(MAX_HOPS):
@@ -451,18 +484,7 @@ class PythonProject:
             if target is not None:
                 yield call, scope, target
 
-    def _mentioning(self, names: set[bytes]) -> list[Module]:
-        """The project's modules that call one of `names` (found in the bytes, then parsed)."""
-        if self._called_in is None:
-            self._called_in = {}
-            for path, data in self._project_sources():
-                for name in set(_CALLED.findall(data)):
-                    self._called_in.setdefault(name, []).append(path)
-        paths = sorted({path for name in names for path in self._called_in.get(name, ())})
-        return [module for module in map(self.module, paths) if module is not None]
 
-
-_CALLED = re.compile(rb"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(")
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
     rb"|import[ \t]+(?P<plain>[\w., \t]+))",
