@@ -480,3 +480,12 @@ def test_every_form_carries_its_chain_in_json_and_sarif(project, name, text):
     steps = result["codeFlows"][0]["threadFlows"][0]["locations"]
     assert steps[0]["location"]["physicalLocation"]["artifactLocation"]["uri"] == name
     assert steps[-1]["location"]["physicalLocation"]["artifactLocation"]["uri"] == "pkg/models.py"
+
+
+def test_value_flow_can_be_turned_off(project):
+    write_package(project)
+    project.write("train.py", "from pkg.models import Net\n\nmodel = Net(d_model=2)\n")
+    assert pick(project.lint("train.py"), "code") == ["LN001"]
+    assert project.lint("--no-value-flow", "train.py") == []
+    project.write("pyproject.toml", "[tool.lnlint]\nvalue-flow = false\n")
+    assert project.run("--output-format", "json", "train.py").json() == []

@@ -66,6 +66,7 @@ def _use_color() -> bool:
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--force-exclude", is_flag=True, help="Apply `exclude` to paths named on the command line too.")
 @click.option("--no-respect-gitignore", is_flag=True, help="Also lint files that git ignores.")
+@click.option("--no-value-flow", is_flag=True, help="Do not follow values across the project's calls and imports (faster on large projects).")
 @click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
@@ -89,6 +90,7 @@ def check(
     isolated: bool,
     force_exclude: bool,
     no_respect_gitignore: bool,
+    no_value_flow: bool,
     output_file: Path | None,
     diff_base: str | None,
     verbose: bool,
@@ -123,6 +125,8 @@ def check(
         settings = replace(settings, force_exclude=True)
     if no_respect_gitignore:
         settings = replace(settings, respect_gitignore=False)
+    if no_value_flow:
+        settings = replace(settings, value_flow=False)
 
     files = discover(targets, settings)
     if diff_base is not None:

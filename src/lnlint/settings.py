@@ -53,6 +53,7 @@ class Settings:
     force_exclude: bool = False
     respect_gitignore: bool = True
     src: tuple[str, ...] = ()  # extra module roots, relative to `root`
+    value_flow: bool = True  # follow values across the project's calls and imports
 
     @property
     def thresholds(self) -> dict[str, int]:
@@ -152,6 +153,10 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
             changes["exclude"] = _patterns(key, value)
         elif key == "include":
             changes["include"] = _patterns(key, value)
+        elif key == "value-flow":
+            if not isinstance(value, bool):
+                raise ConfigError(f"value-flow must be true or false, got {value!r}")
+            changes["value_flow"] = value
         elif key == "src":
             changes["src"] = _patterns(key, value)
         elif key == "respect-gitignore":
@@ -177,7 +182,7 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
         else:
             known = ", ".join(sorted([
                 "select", "extend-select", "ignore", "include", "exclude", "extend-exclude", "src",
-                "per-file-ignores", "respect-gitignore", *EXTRA_KEY_SETTINGS, *default_thresholds(),
+                "per-file-ignores", "respect-gitignore", "value-flow", *EXTRA_KEY_SETTINGS, *default_thresholds(),
             ]))
             raise ConfigError(f"unknown setting {key!r} in [tool.lnlint] (known: {known})")
     return replace(settings, threshold_overrides=thresholds, **changes)  # type: ignore[arg-type]

@@ -348,6 +348,8 @@ class PythonProject:
     def specs(self, module: Module) -> list[Spec]:
         """The module's specs: constructions whose values are known where they stand, and
         the constructions its calls reach in the project, located at those calls."""
+        if not self.settings.value_flow:
+            return [spec for spec, _ in module.extracted()]
         found = [spec for spec, use in module.extracted() if not self.from_callers(module, use)]
         for call, scope, target in self._calls_into(module):
             with module.resolver.tracking() as use:
@@ -364,7 +366,7 @@ class PythonProject:
         """The specs a config mapping that names a project class or function (Hydra
         `_target_`, `class_path`, `!new:`) builds, located at the mapping; [] when the name is
         not the project's."""
-        found = self._definition(None, qualname, constructs=True)
+        found = self._definition(None, qualname, constructs=True) if self.settings.value_flow else None
         if found is None:
             return []
         target = self._target_of_definition(_defined(*found), found[0], followed_subclass=True)
@@ -410,6 +412,8 @@ class PythonProject:
         through other project modules (up to MAX_HOPS): only such a file can pass values to a
         construction, and needs the flow analysis."""
         path = path.resolve()
+        if not self.settings.value_flow:
+            return False
         if path not in self._reaching:
             self._reaching[path] = self._imports_torch_naming_module(path, data)
         return self._reaching[path]
