@@ -94,13 +94,13 @@ class PythonProject:
                 folders.add(folder)
                 self.roots.extend(r for r in module_roots(folder, settings) if r not in self.roots)
         self._modules: dict[Path, Module | None] = {}
-        self._sources: list[tuple[Path, bytes]] | None = None
+        self._files: list[Path] | None = None
+        self._read: dict[Path, bytes] = {}
         self._callers: dict[tuple[int, int], bool] = {}
         self._paths: dict[str, Path] | None = None
         self._targets: dict[Path, set[Path]] = {}
         self._reaching: dict[Path, bool] = {}
         self._importers_of: dict[Path, set[Path]] | None = None
-        self._source_of: dict[Path, bytes] | None = None
 
     # --- modules -----------------------------------------------------------------------------
     def module_name(self, path: Path) -> tuple[str, bool] | None:
@@ -122,7 +122,7 @@ class PythonProject:
         if self._paths is None:
             self._paths = {}
             for root in reversed(self.roots):  # earlier roots win
-                for path, _ in self._project_sources():
+                for path in self._project_files():
                     try:
                         parts = list(path.relative_to(root).with_suffix("").parts)
                     except ValueError:
@@ -174,13 +174,13 @@ class PythonProject:
 
     def _forget(self) -> None:
         self._modules.clear()
-        self._sources = None
+        self._files = None
+        self._read.clear()
         self._paths = None
         self._callers.clear()
         self._targets.clear()
         self._reaching.clear()
         self._importers_of = None
-        self._source_of = None
 
     def _absolute(self, module: Module, qualname: str) -> str | None:
         """`.sizes.WIDTH` imported in `pkg.models` → `pkg.sizes.WIDTH`."""
@@ -213,7 +213,7 @@ class PythonProject:
                 continue
             if cut != len(parts) - 1:
                 return None  # an attribute of an attribute: not followed
-            if constructs and not (self._names_torch(path) or self.reaches_a_construction(path, self._source_bytes().get(path, b""))):
+            if constructs and not (self._names_torch(path) or self.reaches_a_construction(path, self._bytes(path))):
                 return None
             owner = self.module(path)
             bindings = owner.index.root.bindings.get(parts[cut]) if owner is not None else None
@@ -280,23 +280,23 @@ class PythonProject:
                 return Target(module, scope.cls.name, scope, scope.parent, method=True)
         return None
 
-    def _project_sources(self) -> list[tuple[Path, bytes]]:
-        """Every Python file under the roots that the settings let lnlint read, as bytes."""
-        if self._sources is None:
+    def _project_files(self) -> list[Path]:
+        """Every Python file under the roots that the settings let lnlint read (a walk; the
+        bytes are read only when a file is needed, see `_bytes`)."""
+        if self._files is None:
             from lnlint.discover import discover
 
             python = replace(self.settings, include=("*.py",), force_exclude=True)
-            sources = []
-            for path in discover(self.roots, python):
-                path = path.resolve()
-                try:
-                    data = read_regular_file(path)
-                except (OSError, SourceError):
-                    continue
-                if data is not None:
-                    sources.append((path, data))
-            self._sources = sources
-        return self._sources
+            self._files = [path.resolve() for path in discover(self.roots, python)]
+        return self._files
+
+    def _bytes(self, path: Path) -> bytes:
+        if path not in self._read:
+            try:
+                self._read[path] = read_regular_file(path) or b""
+            except (OSError, SourceError):
+                self._read[path] = b""
+        return self._read[path]
 
     def has_callers(self, target: Target) -> bool:
         """Whether any module of the project calls `target` (found by name, then resolved)."""
@@ -311,9 +311,8 @@ class PythonProject:
         module (through packages that re-export it), where the bytes show a call of its name."""
         call = re.compile(rb"\b" + re.escape(target.name.encode()) + rb"[ \t]*\(")
         modules = [m for m in list(self._modules.values()) if m is not None and target.name in m.text]
-        sources = self._source_bytes()
         for path in sorted(self._importers_through_packages(target.module.path)):
-            if call.search(sources.get(path, b"")):
+            if call.search(self._bytes(path)):
                 module = self.module(path)
                 if module is not None and module not in modules:
                     modules.append(module)
@@ -326,8 +325,8 @@ class PythonProject:
         """Files that import `path`, also through the package `__init__` that imports it."""
         if self._importers_of is None:
             self._importers_of = {}
-            for source, data in self._project_sources():
-                for target in self._import_targets(source, data):
+            for source in self._project_files():
+                for target in self._import_targets(source, None):
                     self._importers_of.setdefault(target, set()).add(source)
         direct = self._importers_of.get(path, set())
         # One package level: `pkg/__init__.py` re-exporting `pkg.models.Net` for `from pkg import
@@ -431,7 +430,7 @@ class PythonProject:
         return False
 
     def _names_torch(self, path: Path) -> bool:
-        data = self._source_bytes().get(path, b"")
+        data = self._bytes(path)
         return any(marker in data for marker in TORCH_MARKERS)
 
     def _import_targets(self, path: Path, data: bytes | None) -> set[Path]:
@@ -439,7 +438,7 @@ class PythonProject:
         if data is None:
             if path in self._targets:
                 return self._targets[path]
-            data = self._source_bytes().get(path, b"")
+            data = self._bytes(path)
         targets = set()
         for module, names in self._imports(path, data):
             for target in (self.path_of(module), *(self.path_of(f"{module}.{n}") for n in names)):
@@ -447,11 +446,6 @@ class PythonProject:
                     targets.add(target)
         self._targets[path] = targets
         return targets
-
-    def _source_bytes(self) -> dict[Path, bytes]:
-        if self._source_of is None:
-            self._source_of = dict(self._project_sources())
-        return self._source_of
 
     def _imports(self, path: Path, data: bytes) -> Iterator[tuple[str, list[str]]]:
         """(absolute module, names) of each import statement, read from the bytes."""
