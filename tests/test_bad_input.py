@@ -23,9 +23,18 @@ def test_syntax_error_is_ln900_at_the_parser_position_and_the_run_goes_on(projec
     assert (ok["filename"], ok["code"]) == ("ok.py", "LN001")
 
 
-def test_syntax_error_in_a_file_without_torch_layers_is_still_reported(project):
+def test_syntax_error_in_a_file_that_names_no_torch_class_is_left_to_the_interpreter(project):
+    # lnlint never reads such a file past its bytes (ruff and CPython report the error).
     project.write("broken.py", "def f(:\n    pass\n")
-    assert run_json(project, "broken.py")[0][1] == "LN900"
+    project.write("layer_broken.py", "# builds a LayerNorm\ndef f(:\n    pass\n")
+    assert run_json(project, "broken.py", "layer_broken.py") == [("layer_broken.py", "LN900", 2, 7)]
+
+
+def test_syntax_of_a_newer_python_is_reported_as_such(project):
+    project.write("generic.py", "import torch.nn as nn\nclass Box[T]:\n    pass\nn = nn.LayerNorm(2)\n")
+    (finding,) = project.run("--isolated", "--output-format", "json", "generic.py").json()
+    assert finding["code"] == "LN900"
+    assert "valid for a newer Python" in finding["message"]
 
 
 def test_undecodable_bytes(project):

@@ -67,6 +67,8 @@ def _use_color() -> bool:
 @click.option("--force-exclude", is_flag=True, help="Apply `exclude` to paths named on the command line too.")
 @click.option("--no-respect-gitignore", is_flag=True, help="Also lint files that git ignores.")
 @click.option("--no-value-flow", is_flag=True, help="Do not follow values across the project's calls and imports (faster on large projects).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="LNLINT_CACHE_DIR", help="Where the cache lives [default: .lnlint_cache in the project root; env: LNLINT_CACHE_DIR].")
 @click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
@@ -91,6 +93,8 @@ def check(
     force_exclude: bool,
     no_respect_gitignore: bool,
     no_value_flow: bool,
+    no_cache: bool,
+    cache_dir: Path | None,
     output_file: Path | None,
     diff_base: str | None,
     verbose: bool,
@@ -136,7 +140,12 @@ def check(
             click.echo(f"lnlint: error: --diff-base {diff_base}: {error}", err=True)
             sys.exit(EXIT_ERROR)
         files = (f for f in files if f.resolve() in changed)
-    result = lint_paths(files, settings)
+    cache = None
+    if not no_cache:
+        from lnlint.cache import Cache, cache_folder
+
+        cache = Cache(cache_folder(settings, cache_dir), settings)
+    result = lint_paths(files, settings, cache, with_specs=confirm is not None)
     if confirm is not None:
         from lnlint.confirm import ConfirmError, ConfirmSettings, confirm_findings
 
@@ -199,6 +208,26 @@ def probe(**options) -> None:
         click.echo(run_probe(**options), nl=False)
     except ConfirmError as error:
         click.echo(f"lnlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@main.command()
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="LNLINT_CACHE_DIR", help="The cache to remove [default: .lnlint_cache in the project root].")
+def clean(cache_dir: Path | None) -> None:
+    """Remove the cache of the project in the current folder."""
+    from lnlint.cache import cache_folder, clean as remove
+    from lnlint.settings import ConfigError, load_settings
+
+    try:
+        settings = load_settings(None, False, Path("."))
+    except ConfigError as error:
+        click.echo(f"lnlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+    folder = cache_folder(settings, cache_dir)
+    if remove(folder):
+        click.echo(f"Removed {folder}")
+    elif folder.exists():
+        click.echo(f"lnlint: error: {folder} is not a cache lnlint made (no CACHEDIR.TAG); not removed", err=True)
         sys.exit(EXIT_ERROR)
 
 

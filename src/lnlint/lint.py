@@ -8,8 +8,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
+from lnlint import dependencies
 from lnlint.settings import Settings
 from lnlint.findings import Finding
 from lnlint.frontends.policy import MitigationPolicy
@@ -17,6 +18,9 @@ from lnlint.rules import make_finding, run_rules
 from lnlint.frontends.source import SourceError, decode_python, decode_text, read_regular_file
 from lnlint.spec import Location
 from lnlint.suppression import is_suppressed, skips_file
+
+if TYPE_CHECKING:
+    from lnlint.cache import Cache
 
 CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -122,6 +126,7 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
 
     def lines_of(path: str) -> list[str]:
         if path not in lines:
+            dependencies.note(Path(path).resolve())  # its `# noqa` decides too
             try:
                 lines[path] = (read_regular_file(Path(path)) or b"").decode("utf-8", "replace").splitlines()
             except (OSError, SourceError):
@@ -144,31 +149,53 @@ _run_project = None
 PARALLEL_FROM = 200
 
 
-def _lint_one(path: Path, settings: Settings) -> tuple[list[Finding], list[str], str | None]:
+def _lint_one(path: Path, settings: Settings) -> tuple[list[Finding], list[str], str | None, list[Path]]:
+    """A file's findings, notices, internal error, and the other files they were read from."""
     notices: list[str] = []
-    try:
-        return lint_file(path, settings, notices), notices, None
-    except Exception as error:  # a bug of ours must not end the run; it is reported
-        return [], notices, f"{path}: internal error: {type(error).__name__}: {error}"
+    with dependencies.recording() as read:
+        try:
+            return lint_file(path, settings, notices), notices, None, sorted(read)
+        except Exception as error:  # a bug of ours must not end the run; it is reported
+            return [], notices, f"{path}: internal error: {type(error).__name__}: {error}", []
 
 
-def lint_paths(files: Iterable[Path], settings: Settings) -> RunResult:
-    """Lint every file; large runs use every core (forked workers, where the OS has fork)."""
+def lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None = None, with_specs: bool = False) -> RunResult:
+    """Lint every file, reusing the cache's findings of files where nothing they came from
+    changed (`with_specs`: findings must carry their specs, for --confirm); large runs use
+    every core (forked workers, where the OS has fork)."""
     global _run_project
     from lnlint.frontends.python.project import PythonProject
 
     paths = list(files)
     result = RunResult(files=len(paths))
-    _run_project = PythonProject(settings, paths)
+    _run_project = PythonProject(settings, paths, cache)
+    # The import graph's fingerprint is taken before forking: the workers inherit its facts.
+    graph = _run_project.fingerprint() if cache is not None and settings.value_flow else None
+    outcomes: list[tuple[list[Finding], list[str], str | None, list[Path]] | None] = []
+    todo: list[Path] = []
+    for path in paths:
+        cached = cache.result(path, graph, with_specs) if cache is not None else None
+        outcomes.append((*cached, None, []) if cached is not None else None)
+        if cached is None:
+            todo.append(path)
     workers = min(os.cpu_count() or 1, 8)
-    if len(paths) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if len(todo) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            outcomes = list(pool.map(partial(_lint_one, settings=settings), paths, chunksize=32))
+            linted = iter(list(pool.map(partial(_lint_one, settings=settings), todo, chunksize=32)))
     else:
-        outcomes = [_lint_one(path, settings) for path in paths]
+        linted = (_lint_one(path, settings) for path in todo)
+    for position, path in enumerate(paths):
+        if outcomes[position] is None:
+            outcome = outcomes[position] = next(linted)
+            if cache is not None and outcome[2] is None:
+                cache.store_result(path, cache.digest(path), outcome[0], outcome[1], outcome[3], graph)
     _run_project = None
-    for findings, notices, error in outcomes:
+    if cache is not None:
+        cache.save()
+        result.notices.extend(f"{display_path(path)}: analysed (not in the cache, or changed)" for path in todo)
+        result.notices.append(f"cache: {len(paths) - len(todo)} of {len(paths)} files from the cache")
+    for findings, notices, error, _ in outcomes:  # type: ignore[misc]
         result.findings.extend(findings)
         result.notices.extend(notices)
         if error is not None:

@@ -21,7 +21,7 @@ from lnlint.frontends.vocabulary import WARMUP_KEYS
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", ".eggs", "*.egg-info",
     "node_modules", "__pycache__", "__pypackages__", "build", "dist", "_build",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ipynb_checkpoints",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".lnlint_cache", ".ipynb_checkpoints",
     # Experiment logs hold a copy of the config of every run.
     ".hydra", "multirun", "wandb", "mlruns", "lightning_logs",
 )

@@ -10,6 +10,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from lnlint.frontends.configs.frontend import FollowConfig, Vocabulary, config_specs
 from lnlint.frontends.configs.tree import child, compose, items, scalar_value
 from lnlint.frontends.policy import MitigationPolicy
+from lnlint import dependencies
 from lnlint.frontends.source import SourceError, decode_text, read_regular_file
 from lnlint.spec import Spec
 
@@ -68,6 +69,7 @@ def chosen_configs(root: Node, folder: Path) -> dict[str, Node]:
             if not isinstance(name, str) or name in ("???", "") or "/" in group:
                 continue
             chosen = folder / group / f"{name}.yaml"
+            dependencies.note(chosen.resolve())
             try:
                 data = read_regular_file(chosen, MAX_BYTES)
                 documents = compose(decode_text(data), False, name=f"{group}/{name}.yaml") if data is not None else []

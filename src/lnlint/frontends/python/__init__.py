@@ -1,4 +1,4 @@
-"""The Python frontend: libcst parsing, import/alias and value resolution, spec extraction."""
+"""The Python frontend: parsing, import/alias and value resolution, spec extraction."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lnlint.frontends.python.parsing import parse_cpython, parse_libcst
+from lnlint.frontends.python.parsing import parse
 from lnlint.frontends.python.project import TORCH_MARKERS
 from lnlint.frontends.source import SourceError
 from lnlint.spec import TORCH_KINDS, Spec
@@ -35,17 +35,17 @@ def python_specs(text: str, data: bytes, path: Path, display: str, project: Pyth
     """Specs for every construction in `text`, and for the constructions its calls reach in
     the project (see `project`); SourceError when it does not parse.
 
-    CPython's own parser (C, fast) reads every file first (see `parsing`): it reports syntax
-    errors, and it decides whether the file names a torch class outside strings and comments.
-    Only such files, and those that import (through the project's modules) a module that
-    does, go to libcst, the expensive step.
+    A file is parsed only when its bytes name a torch class, or when it imports (through the
+    project's modules) a module that does: only then can it build one. Syntax errors in other
+    files are the business of the interpreter and of general linters.
     """
-    tree, cpython_error = parse_cpython(text)
-    if tree is not None and not (any(m in data for m in TORCH_MARKERS) and _names_one_of(tree, _KINDS)):
-        if not project.reaches_a_construction(path, data):
-            return []
-    module = parse_libcst(text, cpython_error)
+    named = any(marker in data for marker in TORCH_MARKERS)
+    if not named and not project.reaches_a_construction(path, data):
+        return []
+    tree = parse(text)
+    if named and not _names_one_of(tree, _KINDS) and not project.reaches_a_construction(path, data):
+        return []
     try:
-        return project.specs(project.add(path, display, text, module, tree))  # type: ignore[arg-type]
+        return project.specs(project.add(path, display, text, tree))
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-import libcst as cst
+import ast
 
-from lnlint.frontends.policy import Fact, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
+from lnlint.frontends.policy import Fact, Line, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
 from lnlint.frontends.python.facts import ModuleIndex
-from lnlint.frontends.python.positions import Anchor
-from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
+from lnlint.frontends.python.scopes import Binding, ClassInfo, FunctionNode, Scope, positional_params
 from lnlint.frontends.python.values import Callee, ParameterUse, Resolver
 from lnlint.frontends.signatures import bind_arguments, torch_kind
 from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
@@ -31,20 +30,29 @@ _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn
 
 
 class Extractor:
-    def __init__(
-        self, index: ModuleIndex, path: str, policy: MitigationPolicy, resolver: Resolver, within: Scope | None = None
-    ) -> None:
+    def __init__(self, index: ModuleIndex, path: str, policy: MitigationPolicy, resolver: Resolver) -> None:
         self.index = index
         self.path = path
         self.policy = policy
         self.resolver = resolver
-        self.within = within  # a followed call's function or class: only its scopes are read
+        self.within: Scope | None = None  # a followed call's function or class: only its scopes are read
         self._callees: dict[int, Callee] = {}
         self.mitigations = policy.mitigations(self._mitigation_facts())
         self._layer_cache: dict[int, tuple[LayerSpec | Unknown | None, ParameterUse]] = {}
-        self._roles: dict[int, str] = {}
+        self._roles: dict[int, str] | None = None
 
-    def callee(self, call: cst.Call, scope: Scope) -> Callee:
+    def following(self, resolver: Resolver, within: Scope) -> "Extractor":
+        """An extractor of the code under `within`, as a call binding `resolver`'s parameters
+        runs it. What does not depend on the call is the module's, and is shared: callees,
+        the roles of norms, the mitigations."""
+        followed = Extractor.__new__(Extractor)
+        followed.__dict__.update(self.__dict__)
+        followed.resolver, followed.within, followed._layer_cache = resolver, within, {}
+        self._assign_roles()
+        followed._roles = self._roles
+        return followed
+
+    def callee(self, call: ast.Call, scope: Scope) -> Callee:
         """What a call calls, resolved once per call (roles, mitigations and specs all ask)."""
         key = id(call)
         if key not in self._callees:
@@ -52,15 +60,8 @@ class Extractor:
         return self._callees[key]
 
     # --- positions ---------------------------------------------------------------------------
-    def location(self, node: cst.CSTNode) -> Location:
-        code_range = self.index.positions[node]
-        return Location(
-            self.path,
-            code_range.start.line,
-            code_range.start.column + 1,
-            code_range.end.line,
-            code_range.end.column + 1,
-        )
+    def location(self, node: ast.AST) -> Location:
+        return Location(self.path, *self.index.source.span(node))
 
     # --- classes -----------------------------------------------------------------------------
     def torch_base(self, cls: ClassInfo, seen: frozenset[int] = frozenset()) -> str | None:
@@ -68,7 +69,7 @@ class Extractor:
         if id(cls) in seen:
             return None
         for base in cls.node.bases:
-            callee = self.resolver.callee(base.value, cls.scope)
+            callee = self.resolver.callee(base, cls.scope)
             kind = torch_kind(callee)
             if kind is not None:
                 return kind
@@ -81,7 +82,7 @@ class Extractor:
     def _class_chain(self, cls: ClassInfo) -> list[ClassInfo]:
         chain = [cls]
         for base in cls.node.bases:
-            callee = self.resolver.callee(base.value, cls.scope)
+            callee = self.resolver.callee(base, cls.scope)
             if isinstance(callee, ClassInfo) and callee not in chain:
                 chain.extend(c for c in self._class_chain(callee) if c not in chain)
         return chain
@@ -93,34 +94,35 @@ class Extractor:
                     return f"{klass.name} overrides {method}"
         return None
 
-    def _super_init(self, cls: ClassInfo) -> cst.Call | None:
+    def _super_init(self, cls: ClassInfo) -> ast.Call | None:
         init = cls.methods.get("__init__")
         if init is None:
             return None
         for call, scope in self.index.calls:
-            if scope is not init or not isinstance(call.func, cst.Attribute):
+            if scope is not init or not isinstance(call.func, ast.Attribute):
                 continue
-            if call.func.attr.value != "__init__":
+            if call.func.attr != "__init__":
                 continue
             target = call.func.value
-            if isinstance(target, cst.Call) and isinstance(target.func, cst.Name) and target.func.value == "super":
+            if isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super":
                 return call
             if torch_kind(self.resolver.callee(target, scope)) is not None:
                 return call
         return None
 
     # --- layers ------------------------------------------------------------------------------
-    def _context(self, node: cst.CSTNode, override: str | None = None) -> Context:
-        return Context(self.mitigations, placement_overridden=override, role=self._roles.get(id(node)))
+    def _context(self, node: ast.AST, override: str | None = None) -> Context:
+        self._assign_roles()
+        return Context(self.mitigations, placement_overridden=override, role=self._roles.get(id(node)))  # type: ignore[union-attr]
 
-    def torch_call_spec(self, call: cst.Call, scope: Scope, kind: str, override: str | None = None) -> LayerSpec:
+    def torch_call_spec(self, call: ast.Call, scope: Scope, kind: str, override: str | None = None) -> LayerSpec:
         args = self.resolver.arguments(call, scope)
-        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__":
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "__init__":
             args.positional[:1] = []  # explicit Base.__init__(self, ...): drop self
         bound = bind_arguments(kind, args.positional, args.keywords, args.rest)
         return LayerSpec(kind, bound, self.location(call), self._context(call, override))
 
-    def subclass_spec(self, call: cst.Call, scope: Scope, cls: ClassInfo, kind: str) -> LayerSpec | Unknown:
+    def subclass_spec(self, call: ast.Call, scope: Scope, cls: ClassInfo, kind: str) -> LayerSpec | Unknown:
         """A call of a class of this file deriving from `kind`, followed into super().__init__."""
         override = self._placement_override(cls)
         args = self.resolver.arguments(call, scope)
@@ -134,12 +136,12 @@ class Extractor:
         params = bind_to_function(init.node, args, method=True)  # type: ignore[arg-type]
         inner = self.resolver.with_env(init, params)
         inner_args = inner.arguments(super_call, init)
-        if isinstance(super_call.func, cst.Attribute) and not isinstance(super_call.func.value, cst.Call):
+        if isinstance(super_call.func, ast.Attribute) and not isinstance(super_call.func.value, ast.Call):
             inner_args.positional[:1] = []
         bound = bind_arguments(kind, inner_args.positional, inner_args.keywords, inner_args.rest)
         return LayerSpec(kind, bound, self.location(call), self._context(call, override))
 
-    def partial_spec(self, call: cst.Call, scope: Scope, kind: str) -> LayerSpec:
+    def partial_spec(self, call: ast.Call, scope: Scope, kind: str) -> LayerSpec:
         args = self.resolver.arguments(call, scope)
         bound = bind_arguments(
             kind,
@@ -150,7 +152,7 @@ class Extractor:
         )
         return LayerSpec(kind, bound, self.location(call), self._context(call))
 
-    def construction(self, call: cst.Call, scope: Scope) -> LayerSpec | Unknown | None:
+    def construction(self, call: ast.Call, scope: Scope) -> LayerSpec | Unknown | None:
         """The spec of a call that constructs a torch class (or a subclass), else None."""
         key = id(call)
         if key in self._layer_cache:
@@ -168,19 +170,19 @@ class Extractor:
                 if base is not None:
                     spec = self.subclass_spec(call, scope, callee, base)
             elif callee == "functools.partial" and call.args:
-                target = torch_kind(self.resolver.callee(call.args[0].value, scope))
+                target = torch_kind(self.resolver.callee(call.args[0], scope))
                 if target is not None:
                     spec = self.partial_spec(call, scope, target)
         self._layer_cache[key] = (spec, use)
         return spec
 
-    def trace_layer(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> LayerSpec | Unknown:
+    def trace_layer(self, node: ast.expr, scope: Scope, depth: int = 0) -> LayerSpec | Unknown:
         """Follow an expression to the layer construction it evaluates to."""
         if depth > 20:
             return Unknown("the layer is bound through too many names")
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             if self.resolver.callee(node.func, scope) == "copy.deepcopy" and node.args:
-                return self.trace_layer(node.args[0].value, scope, depth + 1)
+                return self.trace_layer(node.args[0], scope, depth + 1)
             spec = self.construction(node, scope)
             if spec is not None:
                 return spec
@@ -193,7 +195,7 @@ class Extractor:
         return Unknown(f"`{self.resolver.code(node)}` is not traced to a layer construction")
 
     # --- stacks ------------------------------------------------------------------------------
-    def torch_stack(self, spec: LayerSpec, call: cst.Call, scope: Scope, stack_owner: str | None) -> StackSpec:
+    def torch_stack(self, spec: LayerSpec, call: ast.Call, scope: Scope, stack_owner: str | None) -> StackSpec:
         layer_param = "encoder_layer" if spec.kind == "TransformerEncoder" else "decoder_layer"
         layer_node = _argument_node(call, 0, layer_param)
         layer = self.trace_layer(layer_node, scope) if layer_node is not None else spec.arg(layer_param)
@@ -203,28 +205,30 @@ class Extractor:
         context = self._stack_context(spec.context, scope, stack_owner)
         return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, context, spec.args)
 
-    def _norm_call(self, node: cst.BaseExpression, scope: Scope) -> cst.Call | None:
+    def _norm_call(self, node: ast.expr, scope: Scope) -> ast.Call | None:
         """The call a stack's `norm=` argument evaluates to, followed through one name."""
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             return node
         binding = self.resolver.binding_of(node, scope)
-        if isinstance(binding, Binding) and isinstance(binding.node, cst.Call):
+        if isinstance(binding, Binding) and isinstance(binding.node, ast.Call):
             return binding.node
         return None
 
-    def list_stack(self, node: cst.CSTNode, scope: Scope, located: cst.CSTNode, stack_owner: str | None) -> StackSpec | None:
+    def list_stack(self, node: ast.AST, scope: Scope, located: ast.AST, stack_owner: str | None) -> StackSpec | None:
         """`[layer for _ in range(N)]` or `[layer] * N` (optionally inside ModuleList/Sequential)."""
-        if isinstance(node, cst.ListComp):
-            comp = node.for_in
-            if comp.inner_for_in is not None or comp.ifs or not isinstance(comp.iter, cst.Call):
+        if isinstance(node, ast.ListComp):
+            if len(node.generators) != 1:
+                return None
+            comp = node.generators[0]
+            if comp.ifs or comp.is_async or not isinstance(comp.iter, ast.Call):
                 return None
             if self.resolver.callee(comp.iter.func, scope) != "builtins.range":
                 return None
             layer = self.trace_layer(node.elt, self.index.comprehension_scopes.get(id(node), scope))
             depth = _range_length(self.resolver, comp.iter, scope)
-        elif isinstance(node, cst.BinaryOperation):
-            listed, count = (node.left, node.right) if isinstance(node.left, cst.List) else (node.right, node.left)
-            layer = self.trace_layer(listed.elements[0].value, scope)  # type: ignore[attr-defined]
+        elif isinstance(node, ast.BinOp):
+            listed, count = (node.left, node.right) if isinstance(node.left, ast.List) else (node.right, node.left)
+            layer = self.trace_layer(listed.elts[0], scope)  # type: ignore[attr-defined]
             depth = self.resolver.value(count, scope)
         else:
             return None
@@ -257,7 +261,7 @@ class Extractor:
         if name in FINAL_NORM_NAMES:
             return True
         for binding in cls.self_attrs[name]:
-            if isinstance(binding.node, cst.Call):
+            if isinstance(binding.node, ast.Call):
                 callee = self.resolver.callee(binding.node.func, binding.scope)
                 if torch_kind(callee) == "LayerNorm" or (isinstance(callee, str) and callee.endswith("Norm")):
                     return True
@@ -277,25 +281,28 @@ class Extractor:
                 node = _argument_node(call, position, parameter)
                 if node is not None:
                     arguments[parameter] = self.resolver.value(node, scope)
-            yield Fact("callable", callee, Anchor(self.index.positions, call), arguments=arguments)
-        for key, node, scope, at in self.index.named_values:
+            yield Fact("callable", callee, Line(call.lineno), arguments=arguments)
+        for key, node, scope, line in self.index.named_values:
             if policy.wants_key(key):
-                yield Fact("key", key, at, self.resolver.value(node, scope))
-            elif isinstance(node, cst.SimpleString) and isinstance(node.evaluated_value, str):
-                yield Fact("key", key, at, Value(node.evaluated_value, "literal"))
-        for at in self.index.scaled_residuals:
-            yield Fact("residual_scaling", self.index.module.code_for_node(at.node), at)
+                yield Fact("key", key, Line(line), self.resolver.value(node, scope))
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                yield Fact("key", key, Line(line), Value(node.value, "literal"))
+        for node in self.index.scaled_residuals:
+            yield Fact("residual_scaling", self.index.source.code(node), Line(node.lineno))
 
     # --- driver ------------------------------------------------------------------------------
     def _assign_roles(self) -> None:
         """Mark the LayerNorms passed as a stack's final norm, so their findings say so."""
+        if self._roles is not None:
+            return
+        self._roles = {}
         for call, scope in self.index.calls:
             kind = torch_kind(self.callee(call, scope))
             if kind in STACK_KINDS:
                 norm = _argument_node(call, 2, "norm")
                 norm_call = self._norm_call(norm, scope) if norm is not None else None
                 if norm_call is not None:
-                    self._roles[id(norm_call)] = final_norm_role(kind, self.resolver.line(call))
+                    self._roles[id(norm_call)] = final_norm_role(kind, call.lineno)
 
     def extract(self) -> list[tuple[Spec, ParameterUse]]:
         """Every spec of the module (or of the scopes under `within`), with the parameters
@@ -331,18 +338,19 @@ class Extractor:
             current = current.parent
         return self.within is None
 
-    def _call_specs(self, call: cst.Call, scope: Scope, constructed: set[int], in_containers: set[int]) -> list[Spec]:
+    def _call_specs(self, call: ast.Call, scope: Scope, constructed: set[int], in_containers: set[int]) -> list[Spec]:
         callee = self.callee(call, scope)
         if isinstance(callee, ClassInfo):
             constructed.update(id(c) for c in self._class_chain(callee))
         if callee in _CONTAINERS:
             owner = _assigned_self_attr(call, scope)
             stacks = []
-            for arg in call.args:
-                stack = self.list_stack(arg.value, scope, call, owner)
+            for arg in [*call.args, *(k.value for k in call.keywords)]:
+                arg = arg.value if isinstance(arg, ast.Starred) else arg
+                stack = self.list_stack(arg, scope, call, owner)
                 if stack is not None:
                     stacks.append(stack)
-                    in_containers.add(id(arg.value))
+                    in_containers.add(id(arg))
             return stacks
         spec = self.construction(call, scope)
         if not isinstance(spec, LayerSpec):
@@ -370,15 +378,15 @@ class Extractor:
         return specs
 
 
-def _argument_node(call: cst.Call, position: int, keyword: str) -> cst.BaseExpression | None:
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value == keyword:
-            return arg.value
-    return positional[position].value if position < len(positional) else None
+def _argument_node(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
+    for given in call.keywords:
+        if given.arg == keyword:
+            return given.value
+    positional = [a for a in call.args if not isinstance(a, ast.Starred)]
+    return positional[position] if position < len(positional) else None
 
 
-def _range_length(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved:
+def _range_length(resolver: Resolver, call: ast.Call, scope: Scope) -> Resolved:
     args = resolver.arguments(call, scope)
     if args.rest is not None or args.keywords or not 1 <= len(args.positional) <= 3:
         return Unknown(f"`{resolver.code(call)}` is not a range lnlint follows")
@@ -395,32 +403,32 @@ def _range_length(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved:
     return Value(length, origin)
 
 
-def bind_to_function(function: cst.FunctionDef, args, method: bool) -> dict[str, Resolved]:
+def bind_to_function(function: FunctionNode, args, method: bool) -> dict[str, Resolved]:
     """Bind a call's arguments to a function's parameters (a method's after self)."""
-    params = [*function.params.posonly_params, *function.params.params][1 if method else 0:]
+    params = positional_params(function)[1 if method else 0:]
     bound: dict[str, Resolved] = {}
     extra_positional = list(args.positional[len(params):])
     for param, value in zip(params, args.positional):
-        bound[param.name.value] = value
-    names = {p.name.value for p in (*params, *function.params.kwonly_params)}
+        bound[param.arg] = value
+    names = {p.arg for p in (*params, *function.args.kwonlyargs)}
     extra_keywords = {}
     for name, value in args.keywords.items():
         if name in names:
             bound.setdefault(name, value)
         else:
             extra_keywords[name] = value
-    star, kwstar = function.params.star_arg, function.params.star_kwarg
-    if isinstance(star, cst.Param):
-        bound[star.name.value] = args.rest or Value(extra_positional, "arguments of the call")
-    if isinstance(kwstar, cst.Param):
-        bound[kwstar.name.value] = args.rest or Value(extra_keywords, "arguments of the call")
+    star, kwstar = function.args.vararg, function.args.kwarg
+    if star is not None:
+        bound[star.arg] = args.rest or Value(extra_positional, "arguments of the call")
+    if kwstar is not None:
+        bound[kwstar.arg] = args.rest or Value(extra_keywords, "arguments of the call")
     if args.rest is not None:
         for name in names:
             bound.setdefault(name, args.rest)
     return bound
 
 
-def _assigned_self_attr(node: cst.CSTNode, scope: Scope) -> str | None:
+def _assigned_self_attr(node: ast.AST, scope: Scope) -> str | None:
     """The attribute `x` when `node` is the value of `self.x = ...` in a method of a class."""
     cls = scope.cls
     if cls is None:

@@ -1,88 +1,51 @@
-"""Where nodes are, computed only for the top-level statements that are asked about.
+"""Positions and source text of CPython `ast` nodes, as findings show them.
 
-libcst finds positions by generating the code of the whole module, which costs more than
-parsing it. lnlint needs positions for a handful of nodes: the constructions it reports and
-the bindings their values came from. So each top-level statement's positions are generated
-on first use, from that statement alone, and shifted to its line in the file, which CPython's
-`ast` (already parsed) gives. Where the two parsers' statements do not line up, or CPython
-could not parse the file, the whole module is generated once instead.
+`ast` numbers lines as the tokenizer does (`\\n`, `\\r\\n` or `\\r` end a line) and counts
+columns in UTF-8 bytes; findings count columns in characters, from 1.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Mapping
+import re
 
-import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, PositionProvider
-
-
-def _first_lines(module: cst.Module, tree: ast.Module | None) -> dict[int, int] | None:
-    """id(top-level statement) → the line its code starts on (first decorator included)."""
-    if tree is None:
-        return None
-    statements = iter(tree.body)
-    lines: dict[int, int] = {}
-    try:
-        for statement in module.body:
-            if isinstance(statement, cst.SimpleStatementLine):
-                first = next(statements)
-                for _ in statement.body[1:]:
-                    next(statements)
-                lines[id(statement)] = first.lineno
-            else:
-                node = next(statements)
-                decorators = getattr(node, "decorator_list", None)
-                lines[id(statement)] = decorators[0].lineno if decorators else node.lineno
-    except StopIteration:
-        return None
-    return lines if next(statements, None) is None else None
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-class Positions:
-    def __init__(self, module: cst.Module, tree: ast.Module | None) -> None:
-        self.module = module
-        self.top_of: dict[int, cst.CSTNode] = {}  # filled by the walker: node → its top statement
-        self._first_lines = _first_lines(module, tree)
-        self._statements: dict[int, tuple[Mapping[cst.CSTNode, CodeRange], int]] = {}
-        self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
+class SourceLines:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: list[str] | None = None
 
-    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        statement = self.top_of.get(id(node))
-        if statement is None or self._first_lines is None:
-            if self._whole is None:
-                self._whole = cst.MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-            return self._whole[node]
-        found = self._statements.get(id(statement))
-        if found is None:
-            found = self._statements[id(statement)] = self._resolve(statement)  # type: ignore[arg-type]
-        ranges, offset = found
-        where = ranges[node]
-        return CodeRange(
-            CodePosition(where.start.line + offset, where.start.column),
-            CodePosition(where.end.line + offset, where.end.column),
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = _LINE_END.split(self.text)
+        return self._lines
+
+    def column(self, line: int, byte_offset: int) -> int:
+        """The 0-based character column of a byte offset in a line."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_offset
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+    def span(self, node: ast.AST) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column) of a node, columns from 1."""
+        end_line = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        return (
+            node.lineno,  # type: ignore[attr-defined]
+            self.column(node.lineno, node.col_offset) + 1,  # type: ignore[attr-defined]
+            end_line,
+            self.column(end_line, node.end_col_offset or 0) + 1,  # type: ignore[attr-defined]
         )
 
-    def _resolve(self, statement: cst.BaseStatement) -> tuple[Mapping[cst.CSTNode, CodeRange], int]:
-        alone = self.module.with_changes(body=[statement], header=[], footer=[])
-        ranges = cst.MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
-        starts_at = len(statement.leading_lines) + 1  # its code's first line in `alone`
-        return ranges, self._first_lines[id(statement)] - starts_at  # type: ignore[index]
-
-
-class Anchor:
-    """A node whose line is looked up only when someone asks."""
-
-    __slots__ = ("positions", "node")
-
-    def __init__(self, positions: Positions, node: cst.CSTNode) -> None:
-        self.positions = positions
-        self.node = node
-
-    @property
-    def line(self) -> int:
-        return self.positions[self.node].start.line
-
-    @property
-    def end_line(self) -> int:
-        return self.positions[self.node].end.line
+    def code(self, node: ast.AST) -> str:
+        """The source text of a node."""
+        line, column, end_line, end_column = self.span(node)
+        if line == end_line:
+            return self.lines[line - 1][column - 1 : end_column - 1]
+        first = self.lines[line - 1][column - 1 :]
+        middle = self.lines[line : end_line - 1]
+        last = self.lines[end_line - 1][: end_column - 1]
+        return "\n".join([first, *middle, last])

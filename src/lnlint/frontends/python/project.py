@@ -16,23 +16,26 @@ use is needed; nothing outside the roots is read, and nothing is imported or run
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from lnlint import dependencies
 from lnlint.frontends.policy import MitigationPolicy
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
 from lnlint.lint import display_path
 from lnlint.settings import Settings
 from lnlint.spec import TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Unknown, Value
 
-if TYPE_CHECKING:  # libcst and the analysis load only once a module is parsed
-    import libcst as cst
-
+if TYPE_CHECKING:  # the analysis loads only once a module is parsed
+    from lnlint.cache import Cache
     from lnlint.frontends.python.facts import ModuleIndex
     from lnlint.frontends.python.frontend import Extractor
-    from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
+    from lnlint.frontends.python.scopes import Binding, ClassInfo, FunctionNode, Scope
     from lnlint.frontends.python.values import Arguments, ParameterUse, Resolver
 
 MAX_HOPS = 8
@@ -53,8 +56,9 @@ class Module:
     resolver: Resolver
     extractor: Extractor
     _extracted: list[tuple[Spec, ParameterUse]] | None = None
+    calls_into: list[tuple[ast.Call, Scope, Target]] | None = None  # see PythonProject._calls_into
 
-    def location(self, node: cst.CSTNode) -> Location:
+    def location(self, node: ast.AST) -> Location:
         return self.extractor.location(node)
 
     def extracted(self) -> list[tuple[Spec, ParameterUse]]:
@@ -83,20 +87,28 @@ class Target:
 class PythonProject:
     """The project's Python modules, parsed on demand and kept for the run."""
 
-    def __init__(self, settings: Settings, paths: Iterable[Path]) -> None:
+    def __init__(self, settings: Settings, paths: Iterable[Path], cache: Cache | None = None) -> None:
         self.settings = settings
+        self.cache = cache
         self.policy = MitigationPolicy(settings.warmup_keys)
         self.roots: list[Path] = []
+        self._walked: list[Path] = []  # where the project's files are looked for
         folders: set[Path] = set()
         for path in paths:
             folder = path.resolve().parent
             if folder not in folders:
                 folders.add(folder)
-                self.roots.extend(r for r in module_roots(folder, settings) if r not in self.roots)
+                for root, walked in module_roots(folder, settings):
+                    if root not in self.roots:
+                        self.roots.append(root)
+                    if walked not in self._walked:
+                        self._walked.append(walked)
+        self._walked = [f for f in self._walked if not any(f != o and f.is_relative_to(o) for o in self._walked)]
         self._modules: dict[Path, Module | None] = {}
         self._files: list[Path] | None = None
-        self._read: dict[Path, bytes] = {}
-        self._callers: dict[tuple[int, int], bool] = {}
+        self._facts: dict[Path, tuple[bool, list]] = {}
+        self._calls: dict[Path, frozenset[str]] = {}
+        self._callers: dict[tuple[int, int], tuple[bool, frozenset[Path]]] = {}
         self._paths: dict[str, Path] | None = None
         self._targets: dict[Path, set[Path]] = {}
         self._reaching: dict[Path, bool] = {}
@@ -106,9 +118,8 @@ class PythonProject:
     def module_name(self, path: Path) -> tuple[str, bool] | None:
         """(dotted name, is a package) of a file under one of the roots."""
         for root in self.roots:
-            try:
-                parts = list(path.relative_to(root).with_suffix("").parts)
-            except ValueError:
+            parts = _parts_under(path, root)
+            if parts is None:
                 continue
             package = bool(parts) and parts[-1] == "__init__"
             if package:
@@ -123,9 +134,8 @@ class PythonProject:
             self._paths = {}
             for root in reversed(self.roots):  # earlier roots win
                 for path in self._project_files():
-                    try:
-                        parts = list(path.relative_to(root).with_suffix("").parts)
-                    except ValueError:
+                    parts = _parts_under(path, root)
+                    if parts is None:
                         continue
                     if parts and parts[-1] == "__init__":
                         parts = parts[:-1]
@@ -136,21 +146,20 @@ class PythonProject:
     def module(self, path: Path) -> Module | None:
         """The parsed module at `path`; None when it cannot be read or parsed (the file's own
         lint reports that)."""
-        from lnlint.frontends.python.parsing import parse_cpython, parse_libcst
+        from lnlint.frontends.python.parsing import parse
 
-        path = path.resolve()
+        dependencies.note(path)  # `path` is resolved: the project's paths all are
         if path in self._modules:
             return self._modules[path]
         self._modules[path] = None  # a module being parsed is not re-entered
         try:
             text = decode_python(read_regular_file(path) or b"")
-            tree, error = parse_cpython(text)
-            module = parse_libcst(text, error)
+            tree = parse(text)
         except (OSError, SourceError):
             return None
-        return self.add(path, display_path(path), text, module, tree)
+        return self.add(path, display_path(path), text, tree)
 
-    def add(self, path: Path, display: str, text: str, module: cst.Module, tree: ast.Module | None) -> Module:
+    def add(self, path: Path, display: str, text: str, tree: ast.Module) -> Module:
         """A module parsed by the caller (the file being linted, shown as `display`)."""
         from lnlint.frontends.python.facts import index_module
         from lnlint.frontends.python.frontend import Extractor
@@ -162,7 +171,7 @@ class PythonProject:
             if known.text == text:
                 return known
             self._forget()  # the file changed since it was read: so may what was derived from it
-        index = index_module(module, tree)
+        index = index_module(tree, text)
         named = self.module_name(path)
         resolver = Resolver(index)
         parsed = Module(path, display, named[0] if named else None, bool(named and named[1]), text, index, resolver,
@@ -175,7 +184,8 @@ class PythonProject:
     def _forget(self) -> None:
         self._modules.clear()
         self._files = None
-        self._read.clear()
+        self._facts.clear()
+        self._calls.clear()
         self._paths = None
         self._callers.clear()
         self._targets.clear()
@@ -213,7 +223,7 @@ class PythonProject:
                 continue
             if cut != len(parts) - 1:
                 return None  # an attribute of an attribute: not followed
-            if constructs and not (self._names_torch(path) or self.reaches_a_construction(path, self._bytes(path))):
+            if constructs and not (self._names_torch(path) or self.reaches_a_construction(path)):
                 return None
             owner = self.module(path)
             bindings = owner.index.root.bindings.get(parts[cut]) if owner is not None else None
@@ -282,37 +292,33 @@ class PythonProject:
 
     def _project_files(self) -> list[Path]:
         """Every Python file under the roots that the settings let lnlint read (a walk; the
-        bytes are read only when a file is needed, see `_bytes`)."""
+        bytes are read only when a file is needed, see `_file_facts`)."""
         if self._files is None:
             from lnlint.discover import discover
 
             python = replace(self.settings, include=("*.py",), force_exclude=True)
-            self._files = [path.resolve() for path in discover(self.roots, python)]
+            self._files = [path.resolve() for path in discover(self._walked, python)]
         return self._files
-
-    def _bytes(self, path: Path) -> bytes:
-        if path not in self._read:
-            try:
-                self._read[path] = read_regular_file(path) or b""
-            except (OSError, SourceError):
-                self._read[path] = b""
-        return self._read[path]
 
     def has_callers(self, target: Target) -> bool:
         """Whether any module of the project calls `target` (found by name, then resolved)."""
         key = (id(target.module), id(target.body))
         if key not in self._callers:
-            self._callers[key] = any(True for _ in self._calls_of(target))
-        return self._callers[key]
+            with dependencies.recording() as read:
+                found = any(True for _ in self._calls_of(target))
+            self._callers[key] = (found, frozenset(read))
+        found, read = self._callers[key]
+        dependencies.note_all(read)  # what decided it decides the findings of every file asking
+        return found
 
-    def _calls_of(self, target: Target) -> Iterator[tuple[Module, cst.Call, Scope]]:
-        """The project's calls of `target`: looked for in the modules parsed already (the file
-        being linted among them, wherever it lies) and in the files that import the target's
-        module (through packages that re-export it), where the bytes show a call of its name."""
-        call = re.compile(rb"\b" + re.escape(target.name.encode()) + rb"[ \t]*\(")
-        modules = [m for m in list(self._modules.values()) if m is not None and target.name in m.text]
+    def _calls_of(self, target: Target) -> Iterator[tuple[Module, ast.Call, Scope]]:
+        """The project's calls of `target`: in its own module, and in the files that import
+        that module (through packages that re-export it) where the bytes show a call of its
+        name."""
+        modules = [target.module]
         for path in sorted(self._importers_through_packages(target.module.path)):
-            if call.search(self._bytes(path)):
+            dependencies.note(path)  # a call added there would change the answer
+            if target.name in self._called_names(path):
                 module = self.module(path)
                 if module is not None and module not in modules:
                     modules.append(module)
@@ -321,12 +327,22 @@ class PythonProject:
                 if found.same_as(target):
                     yield module, found_call, scope
 
+    def _called_names(self, path: Path) -> frozenset[str]:
+        """The names a file's bytes show called (`name(`), read once per file."""
+        if path not in self._calls:
+            try:
+                data = read_regular_file(path) or b""
+            except (OSError, SourceError):
+                data = b""
+            self._calls[path] = frozenset(name.decode() for name in _CALLED.findall(data))
+        return self._calls[path]
+
     def _importers_through_packages(self, path: Path) -> set[Path]:
         """Files that import `path`, also through the package `__init__` that imports it."""
         if self._importers_of is None:
             self._importers_of = {}
             for source in self._project_files():
-                for target in self._import_targets(source, None):
+                for target in self._import_targets(source):
                     self._importers_of.setdefault(target, set()).add(source)
         direct = self._importers_of.get(path, set())
         # One package level: `pkg/__init__.py` re-exporting `pkg.models.Net` for `from pkg import
@@ -376,7 +392,7 @@ class PythonProject:
         partial: bool = False,
     ) -> list[Spec]:
         """The specs a call of `target` builds; `chain` ends with that call."""
-        from lnlint.frontends.python.frontend import Extractor, bind_to_function
+        from lnlint.frontends.python.frontend import bind_to_function
 
         params = bind_to_function(target.params.node, args, target.method) if target.params is not None else {}  # type: ignore[arg-type]
         if partial and target.params is not None:
@@ -384,7 +400,7 @@ class PythonProject:
             params = {name: params.get(name, left) for name in _parameter_names(target.params.node, target.method)}  # type: ignore[arg-type]
         module = target.module
         resolver = module.resolver.with_env(target.params or target.body, params)
-        extractor = Extractor(module.index, module.display, self.policy, resolver, within=target.body)
+        extractor = module.extractor.following(resolver, target.body)
         mitigations = mitigations.merged(extractor.mitigations)
         found: list[Spec] = []
         for spec, use in extractor.extract():
@@ -405,62 +421,76 @@ class PythonProject:
                 found.extend(self._follow(inner, inner_args, (*chain, hop), hops + 1, mitigations))
         return found
 
-    # --- which files need the flow -----------------------------------------------------------
-    def reaches_a_construction(self, path: Path, data: bytes) -> bool:
+    # --- which files need the flow: the import graph, read from the bytes ---------------------
+    def reaches_a_construction(self, path: Path, data: bytes | None = None) -> bool:
         """Whether a file imports a project module that names a torch class, directly or
         through other project modules (up to MAX_HOPS): only such a file can pass values to a
-        construction, and needs the flow analysis."""
+        construction, and needs the flow analysis. `data`: the file's bytes, when read."""
         path = path.resolve()
         if not self.settings.value_flow:
             return False
         if path not in self._reaching:
-            self._reaching[path] = self._imports_torch_naming_module(path, data)
+            if data is not None:
+                self._file_facts(path, data)
+            self._reaching[path] = self._imports_torch_naming_module(path)
         return self._reaching[path]
 
-    def _imports_torch_naming_module(self, path: Path, data: bytes) -> bool:
-        frontier = self._import_targets(path, data)
+    def _imports_torch_naming_module(self, path: Path) -> bool:
+        frontier = self._import_targets(path)
         seen = {path}
         for _ in range(MAX_HOPS):
             if any(self._names_torch(target) for target in frontier):
                 return True
             seen |= frontier
-            frontier = {t for target in frontier for t in self._import_targets(target, None)} - seen
+            frontier = {t for target in frontier for t in self._import_targets(target)} - seen
             if not frontier:
                 return False
         return False
 
-    def _names_torch(self, path: Path) -> bool:
-        data = self._bytes(path)
-        return any(marker in data for marker in TORCH_MARKERS)
+    def fingerprint(self) -> str:
+        """A hash of the import graph (roots, files, what each imports and whether it names a
+        torch class): the findings that followed values across the project hold while it holds."""
+        digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
+        for path in sorted(self._project_files()):
+            names_torch, imports = self._file_facts(path)
+            digest.update(f"{path}\0{names_torch}\0{json.dumps(imports)}\n".encode())
+        return digest.hexdigest()
 
-    def _import_targets(self, path: Path, data: bytes | None) -> set[Path]:
+    def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, list]:
+        """(names a torch class, its import statements as [level, module, names]) of a file,
+        from the bytes (or the cache, while the file is unchanged)."""
+        if path in self._facts:
+            return self._facts[path]
+        facts = self.cache.facts(path) if self.cache is not None and data is None else None
+        if facts is None:
+            if data is None:
+                try:
+                    data = read_regular_file(path) or b""
+                except (OSError, SourceError):
+                    data = b""
+            facts = [any(marker in data for marker in TORCH_MARKERS), list(_imports(data))]
+            if self.cache is not None:
+                self.cache.store_facts(path, data, facts)
+        self._facts[path] = (bool(facts[0]), facts[1])  # type: ignore[index]
+        return self._facts[path]
+
+    def _names_torch(self, path: Path) -> bool:
+        return self._file_facts(path)[0]
+
+    def _import_targets(self, path: Path) -> set[Path]:
         """The project files a file imports (modules, and submodules named in `from` lists)."""
-        if data is None:
-            if path in self._targets:
-                return self._targets[path]
-            data = self._bytes(path)
+        if path in self._targets:
+            return self._targets[path]
         targets = set()
-        for module, names in self._imports(path, data):
-            for target in (self.path_of(module), *(self.path_of(f"{module}.{n}") for n in names)):
+        for level, module, names in self._file_facts(path)[1]:
+            absolute = self._imported_module(path, module or None, level)
+            if not absolute:
+                continue
+            for target in (self.path_of(absolute), *(self.path_of(f"{absolute}.{n}") for n in names)):
                 if target is not None and target != path:
                     targets.add(target)
         self._targets[path] = targets
         return targets
-
-    def _imports(self, path: Path, data: bytes) -> Iterator[tuple[str, list[str]]]:
-        """(absolute module, names) of each import statement, read from the bytes."""
-        for match in _IMPORT.finditer(data):
-            if match.group("plain") is not None:
-                for name in match.group("plain").decode(errors="replace").split(","):
-                    module = name.split(" as ")[0].strip()
-                    if module:
-                        yield module, []
-                continue
-            dots = len(match.group("dots"))
-            module = self._imported_module(path, match.group("module").decode(errors="replace") or None, dots)
-            names = [n.split(" as ")[0].strip() for n in match.group("names").decode(errors="replace").strip("()").split(",")]
-            if module:
-                yield module, [n for n in names if n.isidentifier()]
 
     def _imported_module(self, path: Path, module: str | None, level: int) -> str | None:
         """The absolute name of the module an ImportFrom in `path` names (None: not known)."""
@@ -475,19 +505,37 @@ class PythonProject:
         base = package[: len(package) - (level - 1)]
         return ".".join([*base, module] if module else base) or None
 
-    def _calls_into(self, module: Module) -> Iterator[tuple[cst.Call, Scope, Target]]:
-        """The module's calls of the project's functions and classes."""
-        for call, scope in module.index.calls:
-            target = self.target(module.extractor.callee(call, scope), module)
-            if target is not None:
-                yield call, scope, target
+    def _calls_into(self, module: Module) -> list[tuple[ast.Call, Scope, Target]]:
+        """The module's calls of the project's functions and classes (found once per module)."""
+        if module.calls_into is None:
+            module.calls_into = []
+            for call, scope in module.index.calls:
+                target = self.target(module.extractor.callee(call, scope), module)
+                if target is not None:
+                    module.calls_into.append((call, scope, target))
+        return module.calls_into
 
 
+_CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
     rb"|import[ \t]+(?P<plain>[\w., \t]+))",
     re.M,
 )
+
+
+def _imports(data: bytes) -> Iterator[list]:
+    """[level, module, names] of each import statement, read from the bytes (`import a.b`
+    is [0, "a.b", []])."""
+    for match in _IMPORT.finditer(data):
+        if match.group("plain") is not None:
+            for name in match.group("plain").decode(errors="replace").split(","):
+                module = name.split(" as ")[0].strip()
+                if module:
+                    yield [0, module, []]
+            continue
+        names = [n.split(" as ")[0].strip() for n in match.group("names").decode(errors="replace").strip("()").split(",")]
+        yield [len(match.group("dots")), match.group("module").decode(errors="replace"), [n for n in names if n.isidentifier()]]
 
 
 def _defined(module: Module, binding: Binding) -> object:
@@ -499,9 +547,11 @@ def _defined(module: Module, binding: Binding) -> object:
     return None
 
 
-def _parameter_names(function, method: bool) -> list[str]:
-    params = [*function.params.posonly_params, *function.params.params][1 if method else 0:]
-    return [p.name.value for p in (*params, *function.params.kwonly_params)]
+def _parameter_names(function: FunctionNode, method: bool) -> list[str]:
+    from lnlint.frontends.python.scopes import positional_params
+
+    params = positional_params(function)[1 if method else 0:]
+    return [p.arg for p in (*params, *function.args.kwonlyargs)]
 
 
 def _passes_a_value(args: Arguments) -> bool:
@@ -525,21 +575,36 @@ def _relocated(spec: Spec, chain: tuple[Hop, ...], mitigations: Mitigations) -> 
     return replace(spec, location=chain[0].location, context=context)  # type: ignore[arg-type]
 
 
-def module_roots(folder: Path, settings: Settings) -> list[Path]:
-    """Where module names start for the files of a folder: the folder of the nearest
-    pyproject.toml and its `src/` (the folder itself without one), the folder above its
-    top-level package, the configured `src` folders, and the settings' root (the
-    configuration's folder, or the working directory) when the folder lies inside it."""
+def _parts_under(path: Path, root: Path) -> list[str] | None:
+    """The parts of `path` below `root` without the suffix (None: not under it)."""
+    prefix = str(root).rstrip(os.sep) + os.sep
+    text = str(path)
+    if not text.startswith(prefix):
+        return None
+    return text[len(prefix):].removesuffix(".py").split(os.sep)
+
+
+def module_roots(folder: Path, settings: Settings) -> list[tuple[Path, Path]]:
+    """Where module names start for the files of a folder, each with the folder its files
+    are looked for in: the folder of the nearest pyproject.toml and its `src/` (the folder
+    itself without one), the folder above its top-level package (only that package is
+    looked in: the folder above may be site-packages), the configured `src` folders, and the
+    settings' root (the configuration's folder, or the working directory) when the folder
+    lies inside it."""
     project = next((f for f in (folder, *folder.parents) if (f / "pyproject.toml").is_file()), folder)
     package = folder
     while (package / "__init__.py").is_file():
         package = package.parent
-    candidates = [project, project / "src", package, *(settings.root / src for src in settings.src)]
+    top = folder.resolve().relative_to(package.resolve()).parts[:1] if folder.resolve() != package.resolve() else ()
+    candidates = [
+        (project, project), (project / "src", project / "src"), (package, package.joinpath(*top)),
+        *((settings.root / src, settings.root / src) for src in settings.src),
+    ]
     if folder.is_relative_to(settings.root.resolve()):
-        candidates.append(settings.root)
-    roots: list[Path] = []
-    for candidate in candidates:
-        candidate = candidate.resolve()
-        if candidate.is_dir() and candidate not in roots:
-            roots.append(candidate)
+        candidates.append((settings.root, settings.root))
+    roots: list[tuple[Path, Path]] = []
+    for root, walked in candidates:
+        root, walked = root.resolve(), walked.resolve()
+        if root.is_dir() and (root, walked) not in roots:
+            roots.append((root, walked))
     return roots

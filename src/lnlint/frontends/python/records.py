@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import libcst as cst
+import ast
 
 from lnlint.spec import Resolved, Unknown, Value
 
@@ -40,28 +40,28 @@ class Record:
 
 
 def is_config_class(resolver: Resolver, cls: ClassInfo) -> bool:
-    for decorator in cls.node.decorators:
-        target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+    for decorator in cls.node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
         if resolver.callee(target, cls.scope) in _DECORATORS:
             return True
-    return any(resolver.callee(base.value, cls.scope) in _BASES for base in cls.node.bases)
+    return any(resolver.callee(base, cls.scope) in _BASES for base in cls.node.bases)
 
 
-def record_value(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved | None:
+def record_value(resolver: Resolver, call: ast.Call, scope: Scope) -> Resolved | None:
     """The record a call makes, or None when the call makes none that lnlint reads."""
     from lnlint.frontends.python.scopes import ClassInfo
 
     callee = resolver.callee(call.func, scope)
-    line = resolver.line(call)
+    line = call.lineno
     if callee == "types.SimpleNamespace":
         args = resolver.arguments(call, scope)
         if args.rest is not None or args.positional:
             return args.rest or Unknown("SimpleNamespace with positional arguments")
         return Value(Record(tuple(args.keywords.items())), f"SimpleNamespace at line {line}")
     if callee in ("tyro.cli", "simple_parsing.parse") and call.args:  # the config class's defaults
-        return config_defaults(resolver, call.args[0].value, scope)
+        return config_defaults(resolver, call.args[0], scope)
     if callee == "dataclasses.replace" and call.args:
-        base = resolver.value(call.args[0].value, scope)
+        base = resolver.value(call.args[0], scope)
         if not (isinstance(base, Value) and isinstance(base.value, Record)):
             return base if isinstance(base, Unknown) else None
         args = resolver.arguments(call, scope)
@@ -78,7 +78,7 @@ def record_value(resolver: Resolver, call: cst.Call, scope: Scope) -> Resolved |
     return None
 
 
-def config_defaults(resolver: Resolver, node: cst.BaseExpression, scope: Scope) -> Resolved | None:
+def config_defaults(resolver: Resolver, node: ast.expr, scope: Scope) -> Resolved | None:
     """The record of a config class named by `node` with its defaults; None when `node`
     names no config class of the project."""
     from lnlint.frontends.python.scopes import ClassInfo
@@ -93,17 +93,16 @@ def config_defaults(resolver: Resolver, node: cst.BaseExpression, scope: Scope) 
     return None
 
 
-def _instance(owner: Resolver, resolver: Resolver, cls: ClassInfo, call: cst.Call | None, scope: Scope) -> Resolved:
+def _instance(owner: Resolver, resolver: Resolver, cls: ClassInfo, call: ast.Call | None, scope: Scope) -> Resolved:
     """The fields of `cls` (defined where `owner` resolves) as the call in `resolver`'s
     module makes them (its defaults when there is no call)."""
     names: list[str] = []
     defaults: dict[str, Resolved] = {}
-    for statement in cls.node.body.body:
-        for small in getattr(statement, "body", ()):
-            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                name = small.target.value
-                names.append(name)
-                defaults[name] = _default(owner, cls, name, small.value)
+    for statement in cls.node.body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            name = statement.target.id
+            names.append(name)
+            defaults[name] = _default(owner, cls, name, statement.value)
     if call is None:
         return Value(Record(tuple(defaults.items())), f"defaults of {cls.name}")
     args = resolver.arguments(call, scope)
@@ -111,22 +110,22 @@ def _instance(owner: Resolver, resolver: Resolver, cls: ClassInfo, call: cst.Cal
         return args.rest
     given = dict(zip(names, args.positional))
     given.update((k, v) for k, v in args.keywords.items() if k in defaults)
-    line = resolver.line(call)
+    line = call.lineno
     fields = {name: _cited(given[name], f"{cls.name}({name}=...) at line {line}") if name in given else defaults[name] for name in names}
     return Value(Record(tuple(fields.items())), f"{cls.name}(...) at line {line}")
 
 
-def _default(resolver: Resolver, cls: ClassInfo, name: str, node: cst.BaseExpression | None) -> Resolved:
+def _default(resolver: Resolver, cls: ClassInfo, name: str, node: ast.expr | None) -> Resolved:
     if node is None:
         return Unknown(f"{cls.name}.{name} has no default")
     scope = cls.body or cls.scope
-    if isinstance(node, cst.Call) and resolver.callee(node.func, scope) in ("dataclasses.field", "attr.ib", "attrs.field", "pydantic.Field"):
-        default = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "default"), None)
+    if isinstance(node, ast.Call) and resolver.callee(node.func, scope) in ("dataclasses.field", "attr.ib", "attrs.field", "pydantic.Field"):
+        default = next((k.value for k in node.keywords if k.arg == "default"), None)
         if default is None:
             return Unknown(f"{cls.name}.{name} has no plain default")
         node = default
     value = resolver.value(node, scope)
-    return _cited(value, f"default of {cls.name}.{name} at line {resolver.line(node)}")
+    return _cited(value, f"default of {cls.name}.{name} at line {node.lineno}")
 
 
 def _cited(value: Resolved, where: str) -> Resolved:

@@ -15,8 +15,6 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Union
 
-import libcst as cst
-
 from lnlint.frontends.python.command_line import click_default, parsed_arguments
 from lnlint.frontends.python.facts import ModuleIndex
 from lnlint.frontends.python.records import Record, record_value
@@ -27,13 +25,13 @@ _MAX_DEPTH = 40
 _BUILTINS = frozenset(vars(builtins))
 
 _ARITHMETIC: dict[type, Callable[[object, object], object]] = {
-    cst.Add: operator.add,
-    cst.Subtract: operator.sub,
-    cst.Multiply: operator.mul,
-    cst.Divide: operator.truediv,
-    cst.FloorDivide: operator.floordiv,
-    cst.Modulo: operator.mod,
-    cst.Power: operator.pow,
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
 }
 
 # A callee is an imported dotted name ("torch.nn.LayerNorm"), a class defined in the file, or
@@ -64,13 +62,13 @@ class Arguments:
     rest: Unknown | None
 
 
-def _depth_bounded(too_deep: Callable[["Resolver", cst.BaseExpression], Any]):
+def _depth_bounded(too_deep: Callable[["Resolver", ast.expr], Any]):
     """Bound how deep a resolving method may recurse (name chains, nested expressions,
     cycles); past the bound it answers `too_deep(self, node)` instead of following further."""
 
     def decorate(method):
         @functools.wraps(method)
-        def bounded(self: "Resolver", node: cst.BaseExpression, scope: Scope):
+        def bounded(self: "Resolver", node: ast.expr, scope: Scope):
             if self._depth > _MAX_DEPTH:
                 return too_deep(self, node)
             self._depth += 1
@@ -100,6 +98,8 @@ class Resolver:
         self.imported = imported  # value of a name imported from the project's own modules
         self.imported_class = imported_class  # a class imported from them, with its module's resolver
         self._depth = 0
+        self._resolving: set[int] = set()  # ids of the bindings whose values are being resolved
+        self._comparing = False  # inside `_same_everywhere`
         self._uses: list[ParameterUse] = []
 
     def with_env(self, scope: Scope, params: Mapping[str, Resolved]) -> "Resolver":
@@ -129,12 +129,9 @@ class Resolver:
             elif owner is not None:
                 use.unbound.add(id(owner))
 
-    def code(self, node: cst.CSTNode, limit: int = 60) -> str:
-        text = " ".join(self.index.module.code_for_node(node).split())
+    def code(self, node: ast.AST, limit: int = 60) -> str:
+        text = " ".join(self.index.source.code(node).split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
-
-    def line(self, node: cst.CSTNode) -> int:
-        return self.index.positions[node].start.line
 
     # --- names -----------------------------------------------------------------------------
     def lookup(self, name: str, scope: Scope) -> list[Binding] | None:
@@ -157,60 +154,60 @@ class Resolver:
 
     # --- values ----------------------------------------------------------------------------
     @_depth_bounded(lambda self, node: Unknown(f"`{self.code(node)}` is nested too deeply to follow"))
-    def value(self, node: cst.BaseExpression, scope: Scope) -> Resolved:
-        if isinstance(node, (cst.Integer, cst.Float)):
-            return Value(ast.literal_eval(node.value), "literal")
-        if isinstance(node, cst.SimpleString):
-            return Value(node.evaluated_value, "literal")
-        if isinstance(node, cst.Name):
-            return self._name_value(node.value, scope)
-        if isinstance(node, cst.UnaryOperation):
+    def value(self, node: ast.expr, scope: Scope) -> Resolved:
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, (complex, type(...))):
+                return Unknown(f"`{self.code(node)}` is not a literal")
+            return Value(node.value, "literal")
+        if isinstance(node, ast.Name):
+            return self._name_value(node.id, scope)
+        if isinstance(node, ast.UnaryOp):
             return self._unary(node, scope)
-        if isinstance(node, cst.BinaryOperation):
+        if isinstance(node, ast.BinOp):
             return self._binary(node, scope)
-        if isinstance(node, (cst.List, cst.Tuple)):
+        if isinstance(node, (ast.List, ast.Tuple)):
             return self._sequence(node, scope)
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Attribute):
             return self._attribute_value(node, scope)
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             made = parsed_arguments(self, node, scope) or record_value(self, node, scope)
             if made is not None:
                 return made
-        if isinstance(node, cst.Dict):
+        if isinstance(node, ast.Dict):
             fields = self.mapping(node, scope)
             return fields if isinstance(fields, Unknown) else Value(Record(tuple(fields.items())), "dict literal")
-        if isinstance(node, cst.Subscript):
+        if isinstance(node, ast.Subscript):
             return self._subscript_value(node, scope)
         return Unknown(f"`{self.code(node)}` is not a literal")
 
-    def _subscript_value(self, node: cst.Subscript, scope: Scope) -> Resolved:
+    def _subscript_value(self, node: ast.Subscript, scope: Scope) -> Resolved:
         """`cfg["d_model"]` on a dict or record lnlint knows."""
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        if isinstance(node.slice, (ast.Slice, ast.Tuple)):
             return Unknown(f"`{self.code(node)}` is not a key lnlint follows")
         base = self.value(node.value, scope)
-        key = self.value(node.slice[0].slice.value, scope)
+        key = self.value(node.slice, scope)
         if isinstance(base, Value) and isinstance(base.value, Record) and isinstance(key, Value) and isinstance(key.value, str):
             return base.value.attribute(key.value)
         if isinstance(base, Value) and isinstance(key, Value) and isinstance(key.value, int) and not isinstance(key.value, bool):
             return _item(base, key.value, f"`{self.code(node)}`")
         return base if isinstance(base, Unknown) else Unknown(f"`{self.code(node)}` is not a key lnlint follows")
 
-    def _unary(self, node: cst.UnaryOperation, scope: Scope) -> Resolved:
-        inner = self.value(node.expression, scope)
+    def _unary(self, node: ast.UnaryOp, scope: Scope) -> Resolved:
+        inner = self.value(node.operand, scope)
         if not isinstance(inner, Value):
             return inner
         v = inner.value
-        if isinstance(node.operator, cst.Not):
+        if isinstance(node.op, ast.Not):
             return Value(not v, inner.origin)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            if isinstance(node.operator, cst.Minus):
+            if isinstance(node.op, ast.USub):
                 return Value(-v, inner.origin)
-            if isinstance(node.operator, cst.Plus):
+            if isinstance(node.op, ast.UAdd):
                 return Value(v, inner.origin)
         return Unknown(f"`{self.code(node)}` is not a number")
 
-    def _binary(self, node: cst.BinaryOperation, scope: Scope) -> Resolved:
-        op = _ARITHMETIC.get(type(node.operator))
+    def _binary(self, node: ast.BinOp, scope: Scope) -> Resolved:
+        op = _ARITHMETIC.get(type(node.op))
         if op is None:
             return Unknown(f"`{self.code(node)}` is not arithmetic lnlint follows")
         left, right = self.value(node.left, scope), self.value(node.right, scope)
@@ -230,24 +227,24 @@ class Resolver:
         origin = f"`{self.code(node)}`" + (f" with {'; '.join(sources)}" if sources else "")
         return Value(result, origin)
 
-    def _operand_origins(self, node: cst.BaseExpression, scope: Scope) -> list[str]:
+    def _operand_origins(self, node: ast.expr, scope: Scope) -> list[str]:
         """Where the named operands of an arithmetic expression came from, left to right."""
-        if isinstance(node, cst.BinaryOperation):
+        if isinstance(node, ast.BinOp):
             return self._operand_origins(node.left, scope) + self._operand_origins(node.right, scope)
-        if isinstance(node, cst.UnaryOperation):
-            return self._operand_origins(node.expression, scope)
-        if isinstance(node, (cst.Name, cst.Attribute)):
+        if isinstance(node, ast.UnaryOp):
+            return self._operand_origins(node.operand, scope)
+        if isinstance(node, (ast.Name, ast.Attribute)):
             value = self.value(node, scope)
             if isinstance(value, Value) and value.origin != "literal":
                 return [value.origin]
         return []
 
-    def _sequence(self, node: cst.List | cst.Tuple, scope: Scope) -> Resolved:
+    def _sequence(self, node: ast.List | ast.Tuple, scope: Scope) -> Resolved:
         items = []
-        for element in node.elements:
-            if isinstance(element, cst.StarredElement):
+        for element in node.elts:
+            if isinstance(element, ast.Starred):
                 return Unknown(f"`{self.code(node)}` has a starred element")
-            item = self.value(element.value, scope)
+            item = self.value(element, scope)
             if isinstance(item, Unknown):
                 return item
             items.append(item)
@@ -266,25 +263,44 @@ class Resolver:
         if binding.kind == "param":
             return self._param_value(name, binding, scope)
         if binding.kind == "unpack":
-            return _item(self.value(binding.node, binding.scope), binding.index or 0, f"{name} at line {binding.line}")  # type: ignore[arg-type]
+            return _item(self.bound_value(binding), binding.index or 0, f"{name} at line {binding.line}")  # type: ignore[arg-type]
         if binding.kind == "import" and self.imported is not None and binding.qualname:
             found = self.imported(binding.qualname, name)
             if found is not None:
                 return found
         if binding.kind != "assign" or binding.node is None:
             return Unknown(f"{name} at line {binding.line} is not a plain assignment")
-        inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        inner = self.bound_value(binding)
         if isinstance(inner, Unknown):
             return inner
         word = "constant" if binding.scope.kind == "module" else "variable"
         where = f"{word} {name} at line {binding.line}"
         return Value(inner.value, where if inner.origin == "literal" else f"{where} = {inner.origin}")
 
+    def bound_value(self, binding: Binding) -> Resolved:
+        """The value a binding's node gives. A binding met again while its own value is being
+        resolved (`x = x + 1`: lnlint reads every binding of a name, not the one in effect)
+        is unknown: following it would loop, and branch on every other binding each time."""
+        key = id(binding)
+        if key in self._resolving:
+            return Unknown(f"the value at line {binding.line} depends on itself")
+        self._resolving.add(key)
+        try:
+            return self.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        finally:
+            self._resolving.discard(key)
+
     def _same_everywhere(self, name: str, bindings: list[Binding], otherwise: Unknown) -> Resolved:
-        """A name assigned several times to the same value (e.g. in both branches of an if)."""
-        if not all(b.kind == "assign" and b.node is not None for b in bindings):
+        """A name assigned several times to the same value (e.g. in both branches of an if).
+        Inside such a comparison, another name bound several times is unknown: nested, the
+        comparisons would multiply (every binding of every name, at every depth)."""
+        if self._comparing or not all(b.kind == "assign" and b.node is not None for b in bindings):
             return otherwise
-        values = [self.value(b.node, b.scope) for b in bindings]  # type: ignore[arg-type]
+        self._comparing = True
+        try:
+            values = [self.bound_value(b) for b in bindings]
+        finally:
+            self._comparing = False
         first = values[0]
         if isinstance(first, Value) and all(isinstance(v, Value) and v.value == first.value for v in values):
             word = "constant" if bindings[0].scope.kind == "module" else "variable"
@@ -312,7 +328,7 @@ class Resolver:
         if binding.node is None:
             from_command_line = click_default(self, owner.node, name) if owner is not None else None  # type: ignore[arg-type]
             return from_command_line or Unknown(f"{name} is a parameter with no default")
-        inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        inner = self.bound_value(binding)
         if isinstance(inner, Unknown):
             return inner
         return Value(inner.value, f"default of parameter {name} at line {binding.line}")
@@ -323,18 +339,18 @@ class Resolver:
             current = current.parent
         return current
 
-    def self_attribute(self, node: cst.Attribute, scope: Scope) -> Binding | Unknown | None:
+    def self_attribute(self, node: ast.Attribute, scope: Scope) -> Binding | Unknown | None:
         """The one binding of `self.x` when `node` is `self.x` in a method; None otherwise."""
-        if not (isinstance(node.value, cst.Name) and scope.cls is not None):
+        if not (isinstance(node.value, ast.Name) and scope.cls is not None):
             return None
         method = scope
         while method.kind != "function" or method.self_name is None:
             if method.parent is None or method.parent.kind == "class":
                 return None
             method = method.parent
-        if node.value.value != method.self_name:
+        if node.value.id != method.self_name:
             return None
-        attr = node.attr.value
+        attr = node.attr
         bindings = method.cls.self_attrs.get(attr) if method.cls else None
         if not bindings:
             return Unknown(f"self.{attr} is not assigned in this class")
@@ -343,127 +359,126 @@ class Resolver:
             return Unknown(f"self.{attr} at line {binding.line} is not a plain assignment")
         return binding
 
-    def binding_of(self, node: cst.BaseExpression, scope: Scope) -> Binding | Unknown | None:
+    def binding_of(self, node: ast.expr, scope: Scope) -> Binding | Unknown | None:
         """The one binding a name or `self.x` refers to; None for other expressions."""
-        if isinstance(node, cst.Name):
-            bindings = self.lookup(node.value, scope)
+        if isinstance(node, ast.Name):
+            bindings = self.lookup(node.id, scope)
             if bindings is None:
-                return Unknown(f"{node.value} is not defined in this file")
-            return self.single_binding(node.value, bindings)
-        if isinstance(node, cst.Attribute):
+                return Unknown(f"{node.id} is not defined in this file")
+            return self.single_binding(node.id, bindings)
+        if isinstance(node, ast.Attribute):
             return self.self_attribute(node, scope)
         return None
 
-    def _attribute_value(self, node: cst.Attribute, scope: Scope) -> Resolved:
+    def _attribute_value(self, node: ast.Attribute, scope: Scope) -> Resolved:
         binding = self.self_attribute(node, scope)
         if binding is None and self.imported is not None:
             base = self.callee(node.value, scope)  # `sizes.WIDTH` after `import pkg.sizes as sizes`
-            found = self.imported(f"{base}.{node.attr.value}", node.attr.value) if isinstance(base, str) else None
+            found = self.imported(f"{base}.{node.attr}", node.attr) if isinstance(base, str) else None
             if found is not None:
                 return found
         if binding is None:
             base = self.value(node.value, scope)  # `args.d_model` after `args = parser.parse_args()`
             if isinstance(base, Value) and isinstance(base.value, Record):
-                return base.value.attribute(node.attr.value)
+                return base.value.attribute(node.attr)
             return Unknown(f"`{self.code(node)}` is not resolved")
         if isinstance(binding, Unknown):
             return binding
-        inner = self.value(binding.node, binding.scope)  # type: ignore[arg-type]
+        inner = self.bound_value(binding)
         if isinstance(inner, Unknown):
             return inner
-        where = f"self.{node.attr.value} at line {binding.line}"
+        where = f"self.{node.attr} at line {binding.line}"
         return Value(inner.value, where if inner.origin == "literal" else f"{where} = {inner.origin}")
 
     # --- mappings for ** -------------------------------------------------------------------
     @_depth_bounded(lambda self, node: Unknown(f"`{self.code(node)}` is nested too deeply to follow"))
-    def mapping(self, node: cst.BaseExpression, scope: Scope) -> dict[str, Resolved] | Unknown:
-        if isinstance(node, cst.Dict):
+    def mapping(self, node: ast.expr, scope: Scope) -> dict[str, Resolved] | Unknown:
+        if isinstance(node, ast.Dict):
             result: dict[str, Resolved] = {}
-            for element in node.elements:
-                if isinstance(element, cst.StarredDictElement):
-                    inner = self.mapping(element.value, scope)
+            for key_node, value_node in zip(node.keys, node.values):
+                if key_node is None:  # `**other`
+                    inner = self.mapping(value_node, scope)
                     if isinstance(inner, Unknown):
                         return inner
                     result.update(inner)
                     continue
-                key = self.value(element.key, scope)
+                key = self.value(key_node, scope)
                 if not (isinstance(key, Value) and isinstance(key.value, str)):
                     return Unknown(f"a key of `{self.code(node)}` is not a known string")
-                result[key.value] = self.value(element.value, scope)
+                result[key.value] = self.value(value_node, scope)
             return result
-        if isinstance(node, cst.Call) and self.callee(node.func, scope) == "builtins.dict":
+        if isinstance(node, ast.Call) and self.callee(node.func, scope) == "builtins.dict":
             args = self.arguments(node, scope)
             if args.rest is not None:
                 return args.rest
             if args.positional:
                 return Unknown(f"`{self.code(node)}` has positional arguments")
             return args.keywords
-        if isinstance(node, cst.Name):
-            bindings = self.lookup(node.value, scope)
+        if isinstance(node, ast.Name):
+            bindings = self.lookup(node.id, scope)
             if bindings is None:
-                return Unknown(f"{node.value} is not defined in this file")
-            binding = self.single_binding(node.value, bindings)
+                return Unknown(f"{node.id} is not defined in this file")
+            binding = self.single_binding(node.id, bindings)
             if isinstance(binding, Unknown):
                 return binding
             if binding.kind == "param":
-                given = self._call_argument(node.value, scope)
+                given = self._call_argument(node.id, scope)
                 if isinstance(given, Value) and isinstance(given.value, dict):
                     return dict(given.value)
                 if given is None:
-                    self._record(self._owner_of(node.value, scope), bound=False)
+                    self._record(self._owner_of(node.id, scope), bound=False)
             if binding.kind == "assign" and binding.node is not None:
                 return self.mapping(binding.node, binding.scope)  # type: ignore[arg-type]
         return Unknown(f"`{self.code(node)}` is not a dict lnlint can follow")
 
-    def arguments(self, call: cst.Call, scope: Scope) -> Arguments:
+    def arguments(self, call: ast.Call, scope: Scope) -> Arguments:
         positional: list[Resolved] = []
         keywords: dict[str, Resolved] = {}
         rest: Unknown | None = None
         for arg in call.args:
-            if arg.star == "*":
+            if isinstance(arg, ast.Starred):
                 items = self._starred(arg.value, scope)
                 if isinstance(items, Unknown):
                     rest = items
                 else:
                     positional.extend(items)
-            elif arg.star == "**":
-                mapping = self.mapping(arg.value, scope)
+            elif rest is None:
+                positional.append(self.value(arg, scope))
+        for keyword in call.keywords:
+            if keyword.arg is None:  # `**mapping`
+                mapping = self.mapping(keyword.value, scope)
                 if isinstance(mapping, Unknown):
                     rest = mapping
                 else:
                     keywords.update(mapping)
-            elif arg.keyword is not None:
-                keywords[arg.keyword.value] = self.value(arg.value, scope)
-            elif rest is None:
-                positional.append(self.value(arg.value, scope))
+            else:
+                keywords[keyword.arg] = self.value(keyword.value, scope)
         return Arguments(positional, keywords, rest)
 
-    def _starred(self, node: cst.BaseExpression, scope: Scope) -> list[Resolved] | Unknown:
-        if isinstance(node, (cst.List, cst.Tuple)) and not any(
-            isinstance(e, cst.StarredElement) for e in node.elements
-        ):
-            return [self.value(e.value, scope) for e in node.elements]
-        if isinstance(node, cst.Name):
-            bindings = self.lookup(node.value, scope)
+    def _starred(self, node: ast.expr, scope: Scope) -> list[Resolved] | Unknown:
+        if isinstance(node, (ast.List, ast.Tuple)) and not any(isinstance(e, ast.Starred) for e in node.elts):
+            return [self.value(e, scope) for e in node.elts]
+        if isinstance(node, ast.Name):
+            bindings = self.lookup(node.id, scope)
             if bindings and bindings[0].kind == "param":
-                given = self._call_argument(node.value, scope)
+                given = self._call_argument(node.id, scope)
                 if isinstance(given, Value) and isinstance(given.value, list):
                     return list(given.value)
                 if given is None:
-                    self._record(self._owner_of(node.value, scope), bound=False)
+                    self._record(self._owner_of(node.id, scope), bound=False)
         return Unknown(f"`*{self.code(node)}` is not resolved")
 
     # --- callees ---------------------------------------------------------------------------
     @_depth_bounded(lambda self, node: None)
-    def callee(self, node: cst.BaseExpression, scope: Scope) -> Callee:
-        if isinstance(node, cst.Name):
-            bindings = self.lookup(node.value, scope)
+    def callee(self, node: ast.expr, scope: Scope) -> Callee:
+        if isinstance(node, ast.Name):
+            bindings = self.lookup(node.id, scope)
             if bindings is None:
                 for module in self.index.root.star_imports:
                     if module in ("torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"):
-                        return f"{module}.{node.value}"
-                return f"builtins.{node.value}" if node.value in _BUILTINS else None
-            binding = self.single_binding(node.value, bindings)
+                        return f"{module}.{node.id}"
+                return f"builtins.{node.id}" if node.id in _BUILTINS else None
+            binding = self.single_binding(node.id, bindings)
             if isinstance(binding, Unknown):
                 return None
             if binding.kind == "import":
@@ -475,10 +490,10 @@ class Resolver:
             if binding.kind == "assign" and binding.node is not None:
                 return self.callee(binding.node, binding.scope)  # type: ignore[arg-type]
             return None
-        if isinstance(node, cst.Attribute):
+        if isinstance(node, ast.Attribute):
             base = self.callee(node.value, scope)
             if isinstance(base, str):
-                return f"{base}.{node.attr.value}"
+                return f"{base}.{node.attr}"
             binding = self.self_attribute(node, scope)
             if isinstance(binding, Binding):
                 return self.callee(binding.node, binding.scope)  # type: ignore[arg-type]
