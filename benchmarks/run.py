@@ -1,11 +1,15 @@
-"""Time `lnlint` on a corpus, beside a peer on the same files, and print ratios.
+"""Time `lnlint` on a corpus, beside its peers on the same files, and print ratios to ruff.
 
-    python benchmarks/run.py [CORPUS]
+    python benchmarks/run.py [CORPUS] [--previous SRC]
 
 CORPUS defaults to the installed torch's `torch/nn` folder when torch is importable, else to a
-generated corpus of 400 files (model files and plain modules). Each command runs `--repeat`
-times and the best wall time counts; compare ratios from one run, not absolute times across
-machines. Peers (pyflakes, ruff) are timed when installed, each as one process over the corpus.
+generated corpus of 400 files (model files and plain modules). Timed, each as one process over
+the corpus: lnlint cold (`--no-cache`), warm (an unchanged tree, cache present), after one
+edited file (a model file that names LayerNorm gets a comment line, then is restored),
+without value flow; `ruff check --select E9,F --no-cache` and pyflakes when installed; the
+lnlint whose sources are at SRC (`--previous`, e.g. a git worktree's `src`). Each command runs
+`--repeat` times and the best wall time counts; compare ratios from one run, not absolute times
+across machines. The cache goes to a scratch folder, never into the corpus.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("corpus", nargs="?", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--previous", type=Path, help="the `src` folder of another lnlint to time beside this one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         corpus = args.corpus
@@ -76,17 +81,41 @@ def main() -> None:
             else:
                 corpus = generated_corpus(Path(scratch))
         files = sum(1 for _ in corpus.rglob("*.py"))
-        commands = {"lnlint": [sys.executable, "-m", "lnlint", "--isolated", "--quiet", str(corpus)]}
+        cache = ["--cache-dir", str(Path(scratch) / "cache")]
+        lnlint = [sys.executable, "-m", "lnlint", "--isolated", "--quiet", "--exit-zero", str(corpus)]
+        commands = {"lnlint cold": [*lnlint, "--no-cache"], "lnlint no flow": [*lnlint, "--no-cache", "--no-value-flow"]}
+        if args.previous is not None:
+            commands["lnlint previous"] = ["env", f"PYTHONPATH={args.previous}", *lnlint[:-1], str(corpus)]
         if importlib.util.find_spec("pyflakes") is not None:
             commands["pyflakes"] = [sys.executable, "-m", "pyflakes", str(corpus)]
-        if shutil.which("ruff"):
-            commands["ruff"] = ["ruff", "check", "--isolated", "--no-cache", "--quiet", str(corpus)]
+        ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
+        if Path(ruff).exists():
+            commands["ruff E9,F"] = [ruff, "check", "--isolated", "--select", "E9,F", "--no-cache", "--exit-zero", "--quiet", str(corpus)]
         commands["python startup"] = [sys.executable, "-c", "pass"]
         times = {name: best_of(command, args.repeat) for name, command in commands.items()}
+        subprocess.run([*lnlint, *cache], stdout=subprocess.DEVNULL, check=False)  # fill the cache
+        times["lnlint warm"] = best_of([*lnlint, *cache], args.repeat)
+        # A model file (the last `modeling_*.py`, else any file, that names LayerNorm), not a
+        # module every other file imports (editing one of those re-evaluates every file whose
+        # findings read it).
+        candidates = [p for p in sorted(corpus.rglob("*.py")) if p.name != "__init__.py" and b"LayerNorm" in p.read_bytes()]
+        models = [p for p in candidates if p.name.startswith("modeling_")]
+        edited = (models or candidates or [None])[-1]
+        if edited is not None:
+            original = edited.read_bytes()
+            best = float("inf")
+            try:
+                for attempt in range(args.repeat):
+                    edited.write_bytes(original + f"\n# edit {attempt}\n".encode())
+                    best = min(best, best_of([*lnlint, *cache], 1))
+            finally:
+                edited.write_bytes(original)
+            times["lnlint 1 edited"] = best
         print(f"corpus: {corpus} ({files} .py files), best of {args.repeat}")
+        reference = times.get("ruff E9,F")
         for name, seconds in times.items():
-            print(f"  {name:<15} {seconds:7.3f} s   {seconds / times['lnlint']:6.2f} x lnlint")
-
+            ratio = f"{seconds / reference:8.2f} x ruff" if reference else ""
+            print(f"  {name:<16} {seconds:8.3f} s {ratio}")
 
 if __name__ == "__main__":
     main()

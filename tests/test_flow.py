@@ -489,3 +489,20 @@ def test_value_flow_can_be_turned_off(project):
     assert project.lint("--no-value-flow", "train.py") == []
     project.write("pyproject.toml", "[tool.lnlint]\nvalue-flow = false\n")
     assert project.run("--output-format", "json", "train.py").json() == []
+
+
+def test_functools_partial_of_a_project_class_is_a_call_site(project):
+    write_package(project)
+    project.write(
+        "train.py",
+        "import functools\nfrom functools import partial\nfrom pkg.models import Net\n\n"
+        "small = functools.partial(Net, 2)\n"  # d_model given: reported here
+        "later = partial(Net, nhead=4)\n"  # d_model left to whoever calls the partial
+        "healthy = partial(Net, d_model=512, nhead=8)\n",
+    )
+    findings = project.lint("train.py", "pkg/models.py")
+    assert pick(findings, "filename", "code", "row", "column") == [("train.py", "LN001", 5, 9)]
+    assert findings[0]["message"].endswith(
+        "Value flow: functools.partial(Net, 2) (train.py:5) → Encoder(d_model * 1, nhead) (pkg/models.py:13)"
+        " → TransformerEncoderLayer(...) (pkg/models.py:7)."
+    )

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from lnlint import dependencies
 from lnlint.frontends.policy import MitigationPolicy
+from lnlint.rules import run_rules
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
 from lnlint.lint import display_path
 from lnlint.settings import Settings
@@ -56,7 +57,7 @@ class Module:
     resolver: Resolver
     extractor: Extractor
     _extracted: list[tuple[Spec, ParameterUse]] | None = None
-    calls_into: list[tuple[ast.Call, Scope, Target]] | None = None  # see PythonProject._calls_into
+    calls_into: list[tuple[ast.Call, Scope, Target, bool]] | None = None  # see PythonProject._calls_into
 
     def location(self, node: ast.AST) -> Location:
         return self.extractor.location(node)
@@ -301,31 +302,27 @@ class PythonProject:
         return self._files
 
     def has_callers(self, target: Target) -> bool:
-        """Whether any module of the project calls `target` (found by name, then resolved)."""
+        """Whether the project calls `target`: a call in its own module that resolves to it,
+        or a call of its name (or a `partial` of it) in a file that imports its module
+        (through a package that re-exports it). Those files are not parsed to resolve the
+        call: that would parse most of a large project for each function asked about, and a
+        file importing the module and calling the name calls the function; where it does
+        not, the construction is left to a caller that passes nothing (a miss, never a
+        false finding)."""
         key = (id(target.module), id(target.body))
         if key not in self._callers:
             with dependencies.recording() as read:
-                found = any(True for _ in self._calls_of(target))
+                dependencies.note(target.module.path)
+                found = any(found.same_as(target) for _, _, found, _ in self._calls_into(target.module))
+                for path in sorted(self._importers_through_packages(target.module.path)):
+                    if found:
+                        break
+                    dependencies.note(path)  # a call added there would change the answer
+                    found = target.name in self._called_names(path)
             self._callers[key] = (found, frozenset(read))
         found, read = self._callers[key]
         dependencies.note_all(read)  # what decided it decides the findings of every file asking
         return found
-
-    def _calls_of(self, target: Target) -> Iterator[tuple[Module, ast.Call, Scope]]:
-        """The project's calls of `target`: in its own module, and in the files that import
-        that module (through packages that re-export it) where the bytes show a call of its
-        name."""
-        modules = [target.module]
-        for path in sorted(self._importers_through_packages(target.module.path)):
-            dependencies.note(path)  # a call added there would change the answer
-            if target.name in self._called_names(path):
-                module = self.module(path)
-                if module is not None and module not in modules:
-                    modules.append(module)
-        for module in modules:
-            for found_call, scope, found in self._calls_into(module):
-                if found.same_as(target):
-                    yield module, found_call, scope
 
     def _called_names(self, path: Path) -> frozenset[str]:
         """The names a file's bytes show called (`name(`), read once per file."""
@@ -334,7 +331,8 @@ class PythonProject:
                 data = read_regular_file(path) or b""
             except (OSError, SourceError):
                 data = b""
-            self._calls[path] = frozenset(name.decode() for name in _CALLED.findall(data))
+            names = [*_CALLED.findall(data), *_PARTIAL_OF.findall(data)]
+            self._calls[path] = frozenset(name.decode() for name in names)
         return self._calls[path]
 
     def _importers_through_packages(self, path: Path) -> set[Path]:
@@ -351,6 +349,15 @@ class PythonProject:
         packages = {i for p in direct if p.name == "__init__.py" for i in self._importers_of.get(p, ())}
         return direct | packages
 
+    def _reported_here(self, spec: Spec, module: Module, use: ParameterUse, own: Target | None = None) -> bool:
+        """Whether a spec stands where it was read, rather than at the project's calls that
+        supply its parameters. A spec whose values give no finding here is kept without
+        asking who calls it: either way nothing is reported, and finding the callers is
+        the costly part of value flow (it parses every file that calls the function)."""
+        if not list(run_rules([spec], self.settings.thresholds)):
+            return True
+        return not self.from_callers(module, use, own)
+
     def from_callers(self, module: Module, use: ParameterUse, own: Target | None = None) -> bool:
         """Whether values were read from parameters that the project's calls supply."""
         for scope_id in use.unbound:
@@ -363,16 +370,20 @@ class PythonProject:
     def specs(self, module: Module) -> list[Spec]:
         """The module's specs: constructions whose values are known where they stand, and
         the constructions its calls reach in the project, located at those calls."""
+        from lnlint.frontends.python.values import Arguments
+
         if not self.settings.value_flow:
             return [spec for spec, _ in module.extracted()]
-        found = [spec for spec, use in module.extracted() if not self.from_callers(module, use)]
-        for call, scope, target in self._calls_into(module):
+        found = [spec for spec, use in module.extracted() if self._reported_here(spec, module, use)]
+        for call, scope, target, partial in self._calls_into(module):
             with module.resolver.tracking() as use:
                 args = module.resolver.arguments(call, scope)
-            if self.from_callers(module, use) or not _passes_a_value(args):
+            if partial:  # `functools.partial(build, 2)`: the arguments after the function
+                args = Arguments(args.positional[1:], args.keywords, args.rest)
+            if not _passes_a_value(args) or self.from_callers(module, use):
                 continue  # values from its own callers (evaluated from there), or none known
             hop = Hop(module.location(call), module.resolver.code(call, 50))
-            found.extend(self._follow(target, args, (hop,), 0, module.extractor.mitigations))
+            found.extend(self._follow(target, args, (hop,), 0, module.extractor.mitigations, partial))
         return found
 
     def follow_config(
@@ -404,7 +415,7 @@ class PythonProject:
         mitigations = mitigations.merged(extractor.mitigations)
         found: list[Spec] = []
         for spec, use in extractor.extract():
-            if _reads_the_call(use, target) and not self.from_callers(module, use, own=target):
+            if _reads_the_call(use, target) and self._reported_here(spec, module, use, own=target):
                 found.append(_relocated(spec, chain, mitigations))
         if hops >= MAX_HOPS:
             return found
@@ -505,18 +516,24 @@ class PythonProject:
         base = package[: len(package) - (level - 1)]
         return ".".join([*base, module] if module else base) or None
 
-    def _calls_into(self, module: Module) -> list[tuple[ast.Call, Scope, Target]]:
-        """The module's calls of the project's functions and classes (found once per module)."""
+    def _calls_into(self, module: Module) -> list[tuple[ast.Call, Scope, Target, bool]]:
+        """The module's calls of the project's functions and classes, and its
+        `functools.partial`s of them (flagged True); found once per module."""
         if module.calls_into is None:
             module.calls_into = []
             for call, scope in module.index.calls:
-                target = self.target(module.extractor.callee(call, scope), module)
+                callee = module.extractor.callee(call, scope)
+                partial = callee == "functools.partial" and bool(call.args) and not isinstance(call.args[0], ast.Starred)
+                if partial:
+                    callee = module.resolver.callee(call.args[0], scope)
+                target = self.target(callee, module)
                 if target is not None:
-                    module.calls_into.append((call, scope, target))
+                    module.calls_into.append((call, scope, target, partial))
         return module.calls_into
 
 
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
+_PARTIAL_OF = re.compile(rb"\bpartial\(\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")  # `partial(pkg.build, ...)`
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
     rb"|import[ \t]+(?P<plain>[\w., \t]+))",
