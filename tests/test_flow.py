@@ -506,3 +506,17 @@ def test_functools_partial_of_a_project_class_is_a_call_site(project):
         "Value flow: functools.partial(Net, 2) (train.py:5) → Encoder(d_model * 1, nhead) (pkg/models.py:13)"
         " → TransformerEncoderLayer(...) (pkg/models.py:7)."
     )
+
+
+def test_a_nested_hydra_target_of_a_project_class_is_a_call_site_of_its_own(project):
+    project.write("pkg/__init__.py", "")
+    project.write(
+        "pkg/blocks.py",
+        "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n"
+        "        self.norm = nn.LayerNorm(width)\n\n\nclass Net(nn.Module):\n    def __init__(self, block, depth=2):\n"
+        "        super().__init__()\n        self.block = block\n",
+    )
+    project.write("conf.yaml", "model:\n  _target_: pkg.blocks.Net\n  depth: 3\n  block:\n    _target_: pkg.blocks.Block\n    width: 2\n")
+    findings = project.lint("conf.yaml")
+    assert pick(findings, "filename", "code", "row", "column") == [("conf.yaml", "LN001", 5, 5)]
+    assert [(r["filename"], r["location"]["row"]) for r in findings[0]["related"]] == [("pkg/blocks.py", 7)]
