@@ -127,13 +127,12 @@ class Cache:
             return None
 
     def store_result(
-        self, path: Path, data_hash: str | None, findings: list[Finding], notices: list[str], deps: Iterable[Path],
-        graph: str | None,
+        self, path: Path, findings: list[Finding], notices: list[str], deps: Iterable[Path], graph: str | None
     ) -> None:
-        """Keep a file's result; `data_hash` is the hash of the content it was computed from."""
+        """Keep a file's result, under the content hash taken when the run checked it."""
         name = str(path.resolve())
-        if data_hash is None or self.digest(path) != data_hash:
-            return  # changed while it was being linted
+        if self.digest(path) is None:
+            return
         try:
             encoded = [_finding_json(f) for f in findings]
         except TypeError:
@@ -255,8 +254,6 @@ def _location_json(location: Location) -> list:
 
 
 def _finding_json(finding: Finding) -> dict:
-    if finding.confirmation is not None:
-        raise TypeError("a confirmed finding is not cached")
     return {
         "code": finding.code,
         "name": finding.name,

@@ -189,7 +189,7 @@ def lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None = 
         if outcomes[position] is None:
             outcome = outcomes[position] = next(linted)
             if cache is not None and outcome[2] is None:
-                cache.store_result(path, cache.digest(path), outcome[0], outcome[1], outcome[3], graph)
+                cache.store_result(path, outcome[0], outcome[1], outcome[3], graph)
     _run_project = None
     if cache is not None:
         cache.save()
