@@ -93,6 +93,20 @@ def test_a_new_caller_re_evaluates_the_construction_it_reaches(package):
     assert [(f["filename"], f["code"]) for f in run.json() if "train" in f["filename"]] == [("pkg/train.py", "LN001")]
 
 
+def test_a_function_that_starts_building_a_layer_re_evaluates_its_callers(package):
+    # The edit changes neither what net.py imports nor whether it names a torch class: only
+    # which of its names can build one.
+    net = "import torch.nn as nn\n\n\ndef norm(d):\n    return nn.LayerNorm(d)\n\n\ndef build(d):\n    return {}\n"
+    package.write("pkg/net.py", net.format("d"))
+    package.write("pkg/train.py", "from pkg.net import build\n\nbuild(2)\n")
+    _age(package.root / "pkg/net.py", package.root / "pkg/train.py")
+    assert [f for f in _lint(package).json() if f["filename"] == "pkg/train.py"] == []
+    package.write("pkg/net.py", net.format("norm(d)"))
+    _age(package.root / "pkg/net.py")
+    run = _lint(package)
+    assert [(f["filename"], f["code"]) for f in run.json() if "train" in f["filename"]] == [("pkg/train.py", "LN001")]
+
+
 def test_changed_settings_use_another_cache(package):
     _lint(package)
     package.write("pyproject.toml", "[tool.lnlint]\nignore = ['LN001']\n")

@@ -520,3 +520,26 @@ def test_a_nested_hydra_target_of_a_project_class_is_a_call_site_of_its_own(proj
     findings = project.lint("conf.yaml")
     assert pick(findings, "filename", "code", "row", "column") == [("conf.yaml", "LN001", 5, 5)]
     assert [(r["filename"], r["location"]["row"]) for r in findings[0]["related"]] == [("pkg/blocks.py", 7)]
+
+
+DEFINITION_SHAPES = {
+    "class under try": "import torch.nn as nn\n\ntry:\n    class Make:\n        def __init__(self, d):\n            self.n = nn.LayerNorm(d)\nexcept ImportError:\n    pass\n",
+    "column-0 text in a string": (
+        'import torch.nn as nn\n\n\ndef make(d):\n    text = """\nclass Other:\nwith open(x):\n"""\n'
+        "    return nn.LayerNorm(d)\n"
+    ),
+    "aliased class": "from torch.nn import LayerNorm as LN\n\n\ndef make(d):\n    return LN(d)\n",
+    "through a helper": "from pkg.helpers import norm\n\n\ndef make(d):\n    return norm(d)\n",
+    "decorated": "import functools\nimport torch.nn as nn\n\n\n@functools.lru_cache\ndef make(d):\n    return nn.LayerNorm(d)\n",
+}
+
+
+@pytest.mark.parametrize("text", DEFINITION_SHAPES.values(), ids=DEFINITION_SHAPES.keys())
+def test_the_shapes_a_definition_takes_in_another_module(project, text):
+    name = "Make" if "Make" in text else "make"
+    project.write("pkg/__init__.py", f"from .impl import {name}\n")
+    project.write("pkg/helpers.py", "import torch.nn as nn\n\n\ndef norm(d):\n    return nn.LayerNorm(d)\n")
+    project.write("pkg/impl.py", text)
+    project.write("train.py", f"from pkg import {name}\n\nlayer = {name}(2)\n")
+    assert pick(project.lint("train.py"), "filename", "code", "row") == [("train.py", "LN001", 3)]
+

@@ -95,14 +95,16 @@ class Cache:
         self._digests[name] = digest
         return digest
 
-    # --- import-graph facts ------------------------------------------------------------------
-    def facts(self, path: Path) -> object | None:
+    # --- what is derived from a file's bytes (import-graph facts) ---------------------------
+    def derived(self, path: Path, kind: str) -> object | None:
+        """What was stored as `kind` for the file's current content (None: nothing)."""
         entry = self._files.get(str(path.resolve()))
-        return entry.get("facts") if entry is not None and self.digest(path) == entry.get("hash") else None
+        return entry.get(kind) if entry is not None and self.digest(path) == entry.get("hash") else None
 
-    def store_facts(self, path: Path, data: bytes, facts: object) -> None:
+    def store_derived(self, path: Path, kind: str, value: object, data: bytes | None = None) -> None:
+        """Keep `value` as `kind` for the file's content (`data`, when the caller read it)."""
         if self.digest(path, data) is not None:
-            self._files[str(path.resolve())]["facts"] = facts
+            self._files[str(path.resolve())][kind] = value
             self._changed = True
 
     # --- findings ----------------------------------------------------------------------------

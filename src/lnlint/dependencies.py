@@ -21,8 +21,8 @@ def note(path: Path) -> None:
 
 
 def note_all(paths: Iterable[Path]) -> None:
-    for path in paths:
-        note(path)
+    for log in _open_logs:
+        log.update(paths)
 
 
 @contextlib.contextmanager

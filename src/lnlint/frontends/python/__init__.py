@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lnlint.frontends.python.parsing import parse
-from lnlint.frontends.python.project import TORCH_MARKERS
+from lnlint.frontends.python.project import names_a_torch_class
 from lnlint.frontends.source import SourceError
 from lnlint.spec import TORCH_KINDS, Spec
 
@@ -39,13 +39,16 @@ def python_specs(text: str, data: bytes, path: Path, display: str, project: Pyth
     project's modules) a module that does: only then can it build one. Syntax errors in other
     files are the business of the interpreter and of general linters.
     """
-    named = any(marker in data for marker in TORCH_MARKERS)
+    named = names_a_torch_class(data)
     if not named and not project.reaches_a_construction(path, data):
         return []
-    tree = parse(text)
-    if named and not _names_one_of(tree, _KINDS) and not project.reaches_a_construction(path, data):
-        return []
+    module = project.parsed(path, text)
+    if module is None:
+        tree = parse(text)
+        if named and not _names_one_of(tree, _KINDS) and not project.reaches_a_construction(path, data):
+            return []
+        module = project.add(path, display, text, tree)
     try:
-        return project.specs(project.add(path, display, text, tree))
+        return project.specs(module)
     except RecursionError:
         raise SourceError("too deeply nested to analyse") from None

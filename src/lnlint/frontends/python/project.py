@@ -30,7 +30,7 @@ from lnlint.rules import run_rules
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
 from lnlint.lint import display_path
 from lnlint.settings import Settings
-from lnlint.spec import TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Unknown, Value
+from lnlint.spec import TORCH_KINDS, TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Unknown, Value
 
 if TYPE_CHECKING:  # the analysis loads only once a module is parsed
     from lnlint.cache import Cache
@@ -40,8 +40,15 @@ if TYPE_CHECKING:  # the analysis loads only once a module is parsed
     from lnlint.frontends.python.values import Arguments, ParameterUse, Resolver
 
 MAX_HOPS = 8
-# Bytes that a file naming a torch class contains (`frontends.python` pre-filters on them).
-TORCH_MARKERS = (b"Transformer", b"LayerNorm")
+# A torch class's name as a whole word: a file without one cannot build it by name
+# (`frontends.python` pre-filters on it). A whole word, since "Transformers" is in the
+# docstring of every file of some projects.
+_NAMES_A_TORCH_CLASS = re.compile(rb"\b(?:" + b"|".join(kind.encode() for kind in TORCH_KINDS) + rb")\b")
+
+
+def names_a_torch_class(data: bytes) -> bool:
+    """Whether a file's bytes name a torch class lnlint checks (in code or not)."""
+    return _NAMES_A_TORCH_CLASS.search(data) is not None
 
 
 @dataclass(eq=False)
@@ -108,11 +115,12 @@ class PythonProject:
         self._modules: dict[Path, Module | None] = {}
         self._files: list[Path] | None = None
         self._facts: dict[Path, tuple[bool, list]] = {}
+        self._read_facts: set[Path] = set()  # whose facts were read from the bytes, not the cache
         self._calls: dict[Path, frozenset[str]] = {}
         self._callers: dict[tuple[int, int], tuple[bool, frozenset[Path]]] = {}
         self._paths: dict[str, Path] | None = None
         self._targets: dict[Path, set[Path]] = {}
-        self._reaching: dict[Path, bool] = {}
+        self._constructing: dict[Path, frozenset[str]] = {}
         self._importers_of: dict[Path, set[Path]] | None = None
 
     # --- modules -----------------------------------------------------------------------------
@@ -160,6 +168,11 @@ class PythonProject:
             return None
         return self.add(path, display_path(path), text, tree)
 
+    def parsed(self, path: Path, text: str) -> Module | None:
+        """The module already parsed from this text at `path` (as another file's import)."""
+        known = self._modules.get(path.resolve())
+        return known if known is not None and known.text == text else None
+
     def add(self, path: Path, display: str, text: str, tree: ast.Module) -> Module:
         """A module parsed by the caller (the file being linted, shown as `display`)."""
         from lnlint.frontends.python.facts import index_module
@@ -186,11 +199,12 @@ class PythonProject:
         self._modules.clear()
         self._files = None
         self._facts.clear()
+        self._read_facts.clear()
         self._calls.clear()
         self._paths = None
         self._callers.clear()
         self._targets.clear()
-        self._reaching.clear()
+        self._constructing.clear()
         self._importers_of = None
 
     def _absolute(self, module: Module, qualname: str) -> str | None:
@@ -212,8 +226,8 @@ class PythonProject:
     ) -> tuple[Module, Binding] | None:
         """The module-level binding a dotted name imported in `module` (None: an absolute name
         from a config) refers to, following re-exports (`from .models import Net` in a
-        package's `__init__`). With `constructs`, modules that cannot reach a torch class
-        (see `reaches_a_construction`) are not parsed: a call into them builds nothing."""
+        package's `__init__`). With `constructs`, a name that cannot build a torch class (see
+        `constructing_names`) is not looked up: a call of it builds nothing."""
         absolute = self._absolute(module, qualname) if module is not None else qualname
         if absolute is None or depth > MAX_HOPS or absolute.split(".")[0] in ("torch", "builtins"):
             return None
@@ -224,7 +238,7 @@ class PythonProject:
                 continue
             if cut != len(parts) - 1:
                 return None  # an attribute of an attribute: not followed
-            if constructs and not (self._names_torch(path) or self.reaches_a_construction(path)):
+            if constructs and parts[cut] not in self.constructing_names(path):
                 return None
             owner = self.module(path)
             bindings = owner.index.root.bindings.get(parts[cut]) if owner is not None else None
@@ -327,27 +341,29 @@ class PythonProject:
     def _called_names(self, path: Path) -> frozenset[str]:
         """The names a file's bytes show called (`name(`), read once per file."""
         if path not in self._calls:
-            try:
-                data = read_regular_file(path) or b""
-            except (OSError, SourceError):
-                data = b""
+            data = self._bytes(path)
             names = [*_CALLED.findall(data), *_PARTIAL_OF.findall(data)]
             self._calls[path] = frozenset(name.decode() for name in names)
         return self._calls[path]
 
     def _importers_through_packages(self, path: Path) -> set[Path]:
         """Files that import `path`, also through the package `__init__` that imports it."""
+        importers = self._importers()
+        direct = importers.get(path, set())
+        # One package level: `pkg/__init__.py` re-exporting `pkg.models.Net` for `from pkg import
+        # Net`. Deeper chains of re-exports are not followed (in large packages every file
+        # would become a candidate); a caller only reached that way is not seen.
+        packages = {i for p in direct if p.name == "__init__.py" for i in importers.get(p, ())}
+        return direct | packages
+
+    def _importers(self) -> dict[Path, set[Path]]:
+        """The project files that import each file."""
         if self._importers_of is None:
             self._importers_of = {}
             for source in self._project_files():
                 for target in self._import_targets(source):
                     self._importers_of.setdefault(target, set()).add(source)
-        direct = self._importers_of.get(path, set())
-        # One package level: `pkg/__init__.py` re-exporting `pkg.models.Net` for `from pkg import
-        # Net`. Deeper chains of re-exports are not followed (in large packages every file
-        # would become a candidate); a caller only reached that way is not seen.
-        packages = {i for p in direct if p.name == "__init__.py" for i in self._importers_of.get(p, ())}
-        return direct | packages
+        return self._importers_of
 
     def _reported_here(self, spec: Spec, module: Module, use: ParameterUse, own: Target | None = None) -> bool:
         """Whether a spec stands where it was read, rather than at the project's calls that
@@ -432,39 +448,105 @@ class PythonProject:
                 found.extend(self._follow(inner, inner_args, (*chain, hop), hops + 1, mitigations))
         return found
 
-    # --- which files need the flow: the import graph, read from the bytes ---------------------
+    # --- which files need the flow: names that can build a torch class, read from the bytes --
     def reaches_a_construction(self, path: Path, data: bytes | None = None) -> bool:
-        """Whether a file imports a project module that names a torch class, directly or
-        through other project modules (up to MAX_HOPS): only such a file can pass values to a
-        construction, and needs the flow analysis. `data`: the file's bytes, when read."""
+        """Whether a file uses a name that a project module it imports can build a torch class
+        with (see `constructing_names`): only such a file can pass values to a construction
+        in another module, and needs the flow analysis. `data`: the file's bytes, when read."""
         path = path.resolve()
         if not self.settings.value_flow:
             return False
-        if path not in self._reaching:
-            if data is not None:
-                self._file_facts(path, data)
-            self._reaching[path] = self._imports_torch_naming_module(path)
-        return self._reaching[path]
+        if data is not None:
+            self._file_facts(path, data)
+        imported = self._constructing_imports(path)[0]
+        words = _WORD.findall(data if data is not None else self._bytes(path)) if imported else ()
+        return not imported.isdisjoint(word.decode() for word in words)
 
-    def _imports_torch_naming_module(self, path: Path) -> bool:
-        frontier = self._import_targets(path)
-        seen = {path}
-        for _ in range(MAX_HOPS):
-            if any(self._names_torch(target) for target in frontier):
-                return True
-            seen |= frontier
-            frontier = {t for target in frontier for t in self._import_targets(target)} - seen
-            if not frontier:
-                return False
-        return False
+    def constructing_names(self, path: Path) -> frozenset[str]:
+        """The module-level names of a project file whose code can build a torch class: each
+        function, class or assignment whose text names one (or names a name found so, in this
+        module or in a module it imports), and each name it imports from a module where it is
+        one. Read from the code's bytes, block by top-level block (see `_top_level_blocks`):
+        a word counts wherever it stands, which over-approximates and only costs parsing.
+        Within an import cycle a module sees what the modules still being read have found so
+        far. Cached findings depend on these names through `fingerprint`."""
+        if path in self._constructing:
+            return self._constructing[path]
+        data = self._bytes(path)
+        kinds = set(_KIND_WORDS) | {alias.decode() for alias in _KIND_ALIAS.findall(data)}
+        blocks = _top_level_blocks(data)
+        found = {name for names, words in blocks if not words.isdisjoint(kinds) for name in names}
+        self._constructing[path] = frozenset(found)
+        visible, reexported = self._constructing_imports(path)
+        found |= reexported
+        reach = kinds | visible
+        grown = True
+        while grown:
+            grown = False
+            for names, words in blocks:
+                if not names <= found and not words.isdisjoint(reach | found):
+                    found |= names
+                    grown = True
+        self._constructing[path] = frozenset(found)
+        return self._constructing[path]
+
+    def _constructing_imports(self, path: Path) -> tuple[frozenset[str], frozenset[str]]:
+        """The constructing names (see `constructing_names`) a file can use from its imports:
+        the names a `from` import lists (all of them for `*`), everything in a module it
+        imports whole (used as `module.name`); and of those, the ones it binds by name, which
+        it re-exports."""
+        visible: set[str] = set()
+        bound: set[str] = set()
+        for level, module, names in self._file_facts(path)[1]:
+            absolute = self._imported_module(path, module or None, level)
+            if not absolute:
+                continue
+            source = self.path_of(absolute)
+            if source is not None and source != path:
+                made = self.constructing_names(source)
+                if not names:
+                    visible |= made
+                else:
+                    bound |= made if "*" in names else made.intersection(names)
+            for name in names:
+                submodule = self.path_of(f"{absolute}.{name}")
+                if submodule is not None and submodule != path:
+                    visible |= self.constructing_names(submodule)
+        return frozenset(visible | bound), frozenset(bound)
+
+    def _bytes(self, path: Path) -> bytes:
+        try:
+            return read_regular_file(path) or b""
+        except (OSError, SourceError):
+            return b""
 
     def fingerprint(self) -> str:
-        """A hash of the import graph (roots, files, what each imports and whether it names a
-        torch class): the findings that followed values across the project hold while it holds."""
+        """A hash of the import graph (roots, files, what each imports, whether it names a
+        torch class, and its constructing names): the findings that followed values across
+        the project hold while it holds. The constructing names the cache holds for a file
+        are reused while nothing in the file's import closure changed."""
+        files = sorted(self._project_files())
+        for path in files:
+            self._file_facts(path)
+        changed = set(self._read_facts)
+        frontier = list(changed)
+        while frontier:  # what imports a changed file, directly or not, may see other names
+            for importer in self._importers().get(frontier.pop(), ()):
+                if importer not in changed:
+                    changed.add(importer)
+                    frontier.append(importer)
+        if self.cache is not None:
+            for path in files:
+                stored = self.cache.derived(path, "constructing") if path not in changed else None
+                if isinstance(stored, list):
+                    self._constructing[path] = frozenset(stored)
         digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
-        for path in sorted(self._project_files()):
+        for path in files:
             names_torch, imports = self._file_facts(path)
-            digest.update(f"{path}\0{names_torch}\0{json.dumps(imports)}\n".encode())
+            names = sorted(self.constructing_names(path))
+            if self.cache is not None and path in changed:
+                self.cache.store_derived(path, "constructing", names)
+            digest.update(f"{path}\0{names_torch}\0{json.dumps(imports)}\0{names}\n".encode())
         return digest.hexdigest()
 
     def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, list]:
@@ -472,21 +554,16 @@ class PythonProject:
         from the bytes (or the cache, while the file is unchanged)."""
         if path in self._facts:
             return self._facts[path]
-        facts = self.cache.facts(path) if self.cache is not None and data is None else None
+        facts = self.cache.derived(path, "facts") if self.cache is not None and data is None else None
         if facts is None:
             if data is None:
-                try:
-                    data = read_regular_file(path) or b""
-                except (OSError, SourceError):
-                    data = b""
-            facts = [any(marker in data for marker in TORCH_MARKERS), list(_imports(data))]
+                data = self._bytes(path)
+            facts = [names_a_torch_class(data), list(_imports(data))]
+            self._read_facts.add(path)
             if self.cache is not None:
-                self.cache.store_facts(path, data, facts)
+                self.cache.store_derived(path, "facts", facts, data)
         self._facts[path] = (bool(facts[0]), facts[1])  # type: ignore[index]
         return self._facts[path]
-
-    def _names_torch(self, path: Path) -> bool:
-        return self._file_facts(path)[0]
 
     def _import_targets(self, path: Path) -> set[Path]:
         """The project files a file imports (modules, and submodules named in `from` lists)."""
@@ -532,6 +609,47 @@ class PythonProject:
         return module.calls_into
 
 
+_KIND_WORDS = frozenset(TORCH_KINDS)
+_KIND_ALIAS = re.compile(rb"\b(?:" + b"|".join(kind.encode() for kind in TORCH_KINDS) + rb")[ \t]+as[ \t]+(\w+)")
+_WORD = re.compile(rb"[A-Za-z_]\w*")
+# The first line of a top-level statement, as far as the bytes show it: a function, a class,
+# an assignment, or a compound statement (whose nested definitions it holds). Other lines
+# at column 0 (decorators, imports, closing brackets, `else:`, text inside a multi-line
+# string) continue the block above.
+_BLOCK_START = re.compile(
+    rb"^(?:(?:async[ \t]+)?def[ \t]+(?P<function>\w+)[ \t]*\(|class[ \t]+(?P<cls>\w+)[ \t]*[:(]"
+    rb"|(?P<assigned>[A-Za-z_]\w*)[ \t]*(?::[^\n=]*)?=(?!=)|(?P<compound>if|try|for|while|with|async|match)\b)",
+    re.M,
+)
+_DEFINED_INSIDE = re.compile(
+    rb"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(|class[ \t]+(\w+)[ \t]*[:(]|([A-Za-z_]\w*)[ \t]*(?::[^\n=]*)?=(?!=))",
+    re.M,
+)
+
+
+_STRING_OR_COMMENT = re.compile(rb'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*''')
+
+
+def _top_level_blocks(data: bytes) -> list[tuple[frozenset[str], frozenset[str]]]:
+    """(names defined, words used) of each top-level block of a file's code (its bytes
+    without strings and comments): a block runs from one of `_BLOCK_START`'s lines to the
+    next. A compound statement defines every name assigned or defined inside it, since its
+    branches run at module level. Code inside f-strings is not read (a miss is possible
+    there; a false finding is not)."""
+    code = _STRING_OR_COMMENT.sub(b"", data)
+    starts = list(_BLOCK_START.finditer(code))
+    blocks = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1].start() if number + 1 < len(starts) else len(code)
+        text = code[start.start():end]
+        if start.group("compound"):
+            names = {name for match in _DEFINED_INSIDE.finditer(text) for name in match.groups() if name}
+        else:
+            names = {start.group("function") or start.group("cls") or start.group("assigned")}
+        blocks.append((frozenset(name.decode() for name in names), frozenset(w.decode() for w in _WORD.findall(text))))
+    return blocks
+
+
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
 _PARTIAL_OF = re.compile(rb"\bpartial\(\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")  # `partial(pkg.build, ...)`
 _IMPORT = re.compile(
@@ -552,7 +670,7 @@ def _imports(data: bytes) -> Iterator[list]:
                     yield [0, module, []]
             continue
         names = [n.split(" as ")[0].strip() for n in match.group("names").decode(errors="replace").strip("()").split(",")]
-        yield [len(match.group("dots")), match.group("module").decode(errors="replace"), [n for n in names if n.isidentifier()]]
+        yield [len(match.group("dots")), match.group("module").decode(errors="replace"), [n for n in names if n.isidentifier() or n == "*"]]
 
 
 def _defined(module: Module, binding: Binding) -> object:
