@@ -57,13 +57,21 @@ class Cache:
         self.path = folder / __version__ / f"{key}.json"
         self._files: dict[str, dict] = _load(self.path)
         self._digests: dict[str, str | None] = {}
+        self._keys: dict[Path, str] = {}
         self._changed = False
 
     # --- file states -------------------------------------------------------------------------
+    def _key(self, path: Path) -> str:
+        """The file's entry name: its resolved path."""
+        key = self._keys.get(path)
+        if key is None:
+            key = self._keys[path] = str(path.resolve())
+        return key
+
     def digest(self, path: Path, data: bytes | None = None) -> str | None:
         """The content hash of a file now (None: it cannot be read); read only when its size
         or modification time differ from the cached ones."""
-        name = str(path.resolve())
+        name = self._key(path)
         if name in self._digests and data is None:
             return self._digests[name]
         entry = self._files.get(name)
@@ -98,13 +106,13 @@ class Cache:
     # --- what is derived from a file's bytes (import-graph facts) ---------------------------
     def derived(self, path: Path, kind: str) -> object | None:
         """What was stored as `kind` for the file's current content (None: nothing)."""
-        entry = self._files.get(str(path.resolve()))
+        entry = self._files.get(self._key(path))
         return entry.get(kind) if entry is not None and self.digest(path) == entry.get("hash") else None
 
     def store_derived(self, path: Path, kind: str, value: object, data: bytes | None = None) -> None:
         """Keep `value` as `kind` for the file's content (`data`, when the caller read it)."""
         if self.digest(path, data) is not None:
-            self._files[str(path.resolve())][kind] = value
+            self._files[self._key(path)][kind] = value
             self._changed = True
 
     # --- findings ----------------------------------------------------------------------------
@@ -113,7 +121,7 @@ class Cache:
         files they depended on, and (when they followed the project's values) the import
         graph are as they were. `with_specs`: a result with findings is not reused (its specs,
         which `--confirm` builds, are not kept)."""
-        entry = self._files.get(str(path.resolve()))
+        entry = self._files.get(self._key(path))
         result = entry.get("result") if entry is not None else None
         if result is None or self.digest(path) != entry["hash"]:  # type: ignore[index]
             return None
@@ -132,7 +140,7 @@ class Cache:
         self, path: Path, findings: list[Finding], notices: list[str], deps: Iterable[Path], graph: str | None
     ) -> None:
         """Keep a file's result, under the content hash taken when the run checked it."""
-        name = str(path.resolve())
+        name = self._key(path)
         if self.digest(path) is None:
             return
         try:

@@ -113,6 +113,8 @@ class PythonProject:
                         self._walked.append(walked)
         self._walked = [f for f in self._walked if not any(f != o and f.is_relative_to(o) for o in self._walked)]
         self._modules: dict[Path, Module | None] = {}
+        self._names: dict[Path, tuple[str, bool] | None] = {}
+        self._rank: dict[Path, int] | None = None
         self._files: list[Path] | None = None
         self._facts: dict[Path, tuple[bool, list]] = {}
         self._read_facts: set[Path] = set()  # whose facts were read from the bytes, not the cache
@@ -125,31 +127,42 @@ class PythonProject:
 
     # --- modules -----------------------------------------------------------------------------
     def module_name(self, path: Path) -> tuple[str, bool] | None:
-        """(dotted name, is a package) of a file under one of the roots."""
-        for root in self.roots:
-            parts = _parts_under(path, root)
+        """(dotted name, is a package) of a file under one of the roots (the first that gives
+        it a name)."""
+        if path not in self._names:
+            self._names[path] = next((named for _, named in self._names_under_roots(path)), None)
+        return self._names[path]
+
+    def _names_under_roots(self, path: Path) -> list[tuple[int, tuple[str, bool]]]:
+        """(root's rank, (dotted name, is a package)) under each root above `path`, first
+        root first. Found from the path's folders: a project without a pyproject.toml has a
+        root per folder."""
+        if self._rank is None:
+            self._rank = {}
+            for rank, root in enumerate(self.roots):
+                self._rank.setdefault(root, rank)
+        found = []
+        for folder in path.parents:
+            rank = self._rank.get(folder)
+            parts = _parts_under(path, folder) if rank is not None else None
             if parts is None:
                 continue
             package = bool(parts) and parts[-1] == "__init__"
             if package:
                 parts = parts[:-1]
             if parts and all(part.isidentifier() for part in parts):
-                return ".".join(parts), package
-        return None
+                found.append((rank, (".".join(parts), package)))
+        return sorted(found)
 
     def path_of(self, name: str) -> Path | None:
         """The project file of a dotted module name (the first root that has it)."""
         if self._paths is None:
-            self._paths = {}
-            for root in reversed(self.roots):  # earlier roots win
-                for path in self._project_files():
-                    parts = _parts_under(path, root)
-                    if parts is None:
-                        continue
-                    if parts and parts[-1] == "__init__":
-                        parts = parts[:-1]
-                    if parts and all(part.isidentifier() for part in parts):
-                        self._paths[".".join(parts)] = path
+            ranked: dict[str, tuple[int, Path]] = {}
+            for path in self._project_files():
+                for rank, (dotted, _) in self._names_under_roots(path):
+                    if dotted not in ranked or rank < ranked[dotted][0]:
+                        ranked[dotted] = (rank, path)
+            self._paths = {dotted: path for dotted, (_, path) in ranked.items()}
         return self._paths.get(name)
 
     def module(self, path: Path) -> Module | None:
@@ -332,19 +345,22 @@ class PythonProject:
                     if found:
                         break
                     dependencies.note(path)  # a call added there would change the answer
-                    found = target.name in self._called_names(path)
+                    found = self._calls_name(path, target.name)
             self._callers[key] = (found, frozenset(read))
         found, read = self._callers[key]
         dependencies.note_all(read)  # what decided it decides the findings of every file asking
         return found
 
-    def _called_names(self, path: Path) -> frozenset[str]:
-        """The names a file's bytes show called (`name(`), read once per file."""
+    def _calls_name(self, path: Path, name: str) -> bool:
+        """Whether a file's bytes show `name` called (`name(`, `partial(name`); the names a
+        file calls are listed once, and only for a file whose bytes hold `name` at all."""
         if path not in self._calls:
             data = self._bytes(path)
+            if name.encode() not in data:
+                return False
             names = [*_CALLED.findall(data), *_PARTIAL_OF.findall(data)]
             self._calls[path] = frozenset(name.decode() for name in names)
-        return self._calls[path]
+        return name in self._calls[path]
 
     def _importers_through_packages(self, path: Path) -> set[Path]:
         """Files that import `path`, also through the package `__init__` that imports it."""
@@ -523,29 +539,38 @@ class PythonProject:
     def fingerprint(self) -> str:
         """A hash of the import graph (roots, files, what each imports, whether it names a
         torch class, and its constructing names): the findings that followed values across
-        the project hold while it holds. The constructing names the cache holds for a file
-        are reused while nothing in the file's import closure changed."""
+        the project hold while it holds. The cache keeps each file's constructing names."""
         files = sorted(self._project_files())
         for path in files:
             self._file_facts(path)
-        changed = set(self._read_facts)
-        frontier = list(changed)
-        while frontier:  # what imports a changed file, directly or not, may see other names
-            for importer in self._importers().get(frontier.pop(), ()):
-                if importer not in changed:
-                    changed.add(importer)
-                    frontier.append(importer)
+        cached: dict[Path, frozenset[str]] = {}
         if self.cache is not None:
             for path in files:
-                stored = self.cache.derived(path, "constructing") if path not in changed else None
-                if isinstance(stored, list):
-                    self._constructing[path] = frozenset(stored)
+                names = self.cache.derived(path, "constructing") if path not in self._read_facts else None
+                if isinstance(names, list):
+                    cached[path] = self._constructing[path] = frozenset(names)
+        # A file's constructing names change only with its content or with the names of a
+        # file it imports: read the changed files, then the importers of a file whose names
+        # changed, as long as theirs change.
+        todo = [path for path in files if path not in cached]
+        reread: set[Path] = set()
+        while todo:
+            path = todo.pop()
+            if path in cached:
+                if path in reread:
+                    continue
+                reread.add(path)
+                del self._constructing[path]
+            names = self.constructing_names(path)
+            if cached.get(path) == names:
+                continue
+            if self.cache is not None:
+                self.cache.store_derived(path, "constructing", sorted(names))
+            todo.extend(i for i in self._importers().get(path, ()) if i in cached and i not in reread)
         digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
         for path in files:
             names_torch, imports = self._file_facts(path)
-            names = sorted(self.constructing_names(path))
-            if self.cache is not None and path in changed:
-                self.cache.store_derived(path, "constructing", names)
+            names = sorted(self._constructing[path])
             digest.update(f"{path}\0{names_torch}\0{json.dumps(imports)}\0{names}\n".encode())
         return digest.hexdigest()
 
