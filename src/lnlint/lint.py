@@ -194,6 +194,10 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
             todo.append(path)
     workers = min(os.cpu_count() or 1, 8)
     if len(todo) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        if graph is None and settings.value_flow:
+            # Read in one order, as a single process would: which files a worker reads first
+            # must not change what import cycles resolve to.
+            _run_project.fingerprint()
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             linted = iter(list(pool.map(partial(_lint_one, settings=settings), todo, chunksize=32)))

@@ -51,6 +51,11 @@ def names_a_torch_class(data: bytes) -> bool:
     return _NAMES_A_TORCH_CLASS.search(data) is not None
 
 
+def names_a_torch_class_in_code(data: bytes) -> bool:
+    """Whether a file's code, without its strings and comments, names one."""
+    return _NAMES_A_TORCH_CLASS.search(_code(data)) is not None
+
+
 @dataclass(eq=False)
 class Module:
     """One parsed module of the project."""
@@ -655,13 +660,17 @@ _DEFINED_INSIDE = re.compile(
 _STRING_OR_COMMENT = re.compile(rb'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*''')
 
 
+def _code(data: bytes) -> bytes:
+    """A file's bytes without its strings and comments (code inside f-strings goes too)."""
+    return _STRING_OR_COMMENT.sub(b"", data)
+
+
 def _top_level_blocks(data: bytes) -> list[tuple[frozenset[str], frozenset[str]]]:
     """(names defined, words used) of each top-level block of a file's code (its bytes
     without strings and comments): a block runs from one of `_BLOCK_START`'s lines to the
     next. A compound statement defines every name assigned or defined inside it, since its
-    branches run at module level. Code inside f-strings is not read (a miss is possible
-    there; a false finding is not)."""
-    code = _STRING_OR_COMMENT.sub(b"", data)
+    branches run at module level."""
+    code = _code(data)
     starts = list(_BLOCK_START.finditer(code))
     blocks = []
     for number, start in enumerate(starts):

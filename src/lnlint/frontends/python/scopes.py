@@ -81,8 +81,9 @@ def _names_in_target(target: ast.expr) -> list[str]:
     return []
 
 
-# Nodes that never bind, call or name anything: the walker does not descend into them.
-_INERT = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.Constant, ast.alias, ast.Pass)
+# Nodes with no call, attribute or binding statement inside: the walker does not descend into
+# them (what a Name binds is read from the statement that binds it).
+_INERT = (ast.expr_context, ast.operator, ast.unaryop, ast.boolop, ast.cmpop, ast.Constant, ast.alias, ast.Pass, ast.Name)
 _Handler = Callable[[ast.AST], None]
 # Per node type, decided once: the fields the walker descends into, in the order it does.
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {ast.ClassDef: ("body", "bases", "keywords", "decorator_list")}
@@ -93,6 +94,15 @@ def child_fields(cls: type) -> tuple[str, ...]:
     if names is None:
         names = _CHILD_FIELDS[cls] = () if issubclass(cls, _INERT) else cls._fields  # type: ignore[attr-defined]
     return names
+
+
+_DESCENDS: dict[type, bool] = {}
+
+
+def _descends(cls: type) -> bool:
+    """Whether the walker visits a value of this type (a node that is not inert)."""
+    descends = _DESCENDS[cls] = issubclass(cls, ast.AST) and not issubclass(cls, _INERT)
+    return descends
 
 
 def children(node: ast.AST) -> Iterator[ast.AST]:
@@ -155,8 +165,25 @@ class ScopeWalker:
             self._statement_depth[-1] += 1
         if visit is not None:
             visit(node)
-        for child in children(node):
-            self.walk(child)
+        if cls is ast.Dict:
+            for child in children(node):
+                self.walk(child)
+        else:  # `children`, unrolled: the walk visits every node of every module read
+            for name in child_fields(cls):
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        descend = _DESCENDS.get(type(item))
+                        if descend is None:
+                            descend = _descends(type(item))
+                        if descend:
+                            self.walk(item)
+                elif value is not None:
+                    descend = _DESCENDS.get(type(value))
+                    if descend is None:
+                        descend = _descends(type(value))
+                    if descend:
+                        self.walk(value)
         if leave is not None:
             leave(node)
         if is_statement:
