@@ -85,7 +85,7 @@ def main() -> None:
         lnlint = [sys.executable, "-m", "lnlint", "--isolated", "--quiet", "--exit-zero", str(corpus)]
         commands = {"lnlint cold": [*lnlint, "--no-cache"], "lnlint no flow": [*lnlint, "--no-cache", "--no-value-flow"]}
         if args.previous is not None:
-            commands["lnlint previous"] = ["env", f"PYTHONPATH={args.previous}", *lnlint[:-1], str(corpus)]
+            commands["lnlint previous"] = ["env", f"PYTHONPATH={args.previous}", *lnlint, "--no-cache"]
         if importlib.util.find_spec("pyflakes") is not None:
             commands["pyflakes"] = [sys.executable, "-m", "pyflakes", str(corpus)]
         ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
