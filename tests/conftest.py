@@ -55,8 +55,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
                 path.write_text(textwrap.dedent(text), encoding="utf-8")
             return path
 
-        def run(self, *args: str) -> Run:
-            result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+        def run(self, *args: str, stdin: bytes | None = None) -> Run:
+            result = CliRunner().invoke(main, list(args), input=stdin, catch_exceptions=False)
             return Run(result.exit_code, result.stdout, result.stderr)
 
         def lint(self, *args: str) -> list[dict]:

@@ -69,6 +69,11 @@ def _use_color() -> bool:
 @click.option("--no-value-flow", is_flag=True, help="Do not follow values across the project's calls and imports (faster on large projects).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="LNLINT_CACHE_DIR", help="Where the cache lives [default: .lnlint_cache in the project root; env: LNLINT_CACHE_DIR].")
+@click.option(
+    "--stdin-filename",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report standard input under this path, with that path's settings and project; read with `-` as PATHS, or with no PATHS.",
+)
 @click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
@@ -96,6 +101,7 @@ def check(
     no_cache: bool,
     cache_dir: Path | None,
     output_file: Path | None,
+    stdin_filename: Path | None,
     diff_base: str | None,
     verbose: bool,
     confirm: str | None,
@@ -111,9 +117,14 @@ def check(
     from lnlint.report.text import statistics as render_statistics
     from lnlint.report.text import summary
 
-    targets = list(paths) or [Path(".")]
+    stdin = paths == (Path("-"),) or (stdin_filename is not None and not paths)
+    if Path("-") in paths and not stdin:
+        raise click.UsageError("`-` (standard input) cannot be given with other paths")
+    if stdin and diff_base is not None:
+        raise click.UsageError("--diff-base does not apply to standard input")
+    targets = [stdin_filename or Path(".")] if stdin else list(paths) or [Path(".")]
     missing = [str(p) for p in targets if not p.exists()]
-    if missing:
+    if missing and not stdin:
         raise click.UsageError(f"no such file or directory: {', '.join(missing)}")
     try:
         settings = load_settings(config_file, isolated, targets[0])
@@ -132,20 +143,25 @@ def check(
     if no_value_flow:
         settings = replace(settings, value_flow=False)
 
-    files = discover(targets, settings)
-    if diff_base is not None:
-        try:
-            changed = changed_files(diff_base, Path.cwd())
-        except GitError as error:
-            click.echo(f"lnlint: error: --diff-base {diff_base}: {error}", err=True)
-            sys.exit(EXIT_ERROR)
-        files = (f for f in files if f.resolve() in changed)
-    cache = None
-    if not no_cache:
-        from lnlint.cache import Cache, cache_folder
+    if stdin:
+        from lnlint.lint import lint_standard_input
 
-        cache = Cache(cache_folder(settings, cache_dir), settings)
-    result = lint_paths(files, settings, cache, with_specs=confirm is not None)
+        result = lint_standard_input(sys.stdin.buffer.read(), stdin_filename or Path("-"), settings)
+    else:
+        files = discover(targets, settings)
+        if diff_base is not None:
+            try:
+                changed = changed_files(diff_base, Path.cwd())
+            except GitError as error:
+                click.echo(f"lnlint: error: --diff-base {diff_base}: {error}", err=True)
+                sys.exit(EXIT_ERROR)
+            files = (f for f in files if f.resolve() in changed)
+        cache = None
+        if not no_cache:
+            from lnlint.cache import Cache, cache_folder
+
+            cache = Cache(cache_folder(settings, cache_dir), settings)
+        result = lint_paths(files, settings, cache, with_specs=confirm is not None)
     if confirm is not None:
         from lnlint.confirm import ConfirmError, ConfirmSettings, confirm_findings
 

@@ -97,7 +97,9 @@ def display_path(path: Path) -> str:
     return path.as_posix() if relative.startswith("..") else relative
 
 
-def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Finding]:
+def lint_file(path: Path, settings: Settings, notices: list[str], given: bytes | None = None) -> list[Finding]:
+    """A file's findings; `given`: its content, when it does not come from the file
+    (standard input)."""
     display = display_path(path)
     data = b""
     is_config = path.suffix.lower() in CONFIG_SUFFIXES
@@ -105,13 +107,13 @@ def lint_file(path: Path, settings: Settings, notices: list[str]) -> list[Findin
         if is_config:
             from lnlint.frontends.configs import MAX_BYTES
 
-            read = read_regular_file(path, MAX_BYTES)
+            read = read_regular_file(path, MAX_BYTES) if given is None else given if len(given) <= MAX_BYTES else None
             if read is None:
                 notices.append(f"{display}: skipped, larger than {MAX_BYTES / 2**20:.0f} MB (too large for a config file)")
                 return []
             data = read
         else:
-            data = read_regular_file(path)  # type: ignore[assignment]
+            data = read_regular_file(path) if given is None else given  # type: ignore[assignment]
         if is_config:
             findings = lint_config(data, display, settings, path, _run_project)
         else:
@@ -150,12 +152,14 @@ _run_project = None
 PARALLEL_FROM = 200
 
 
-def _lint_one(path: Path, settings: Settings) -> tuple[list[Finding], list[str], str | None, list[Path]]:
+def _lint_one(
+    path: Path, settings: Settings, given: bytes | None = None
+) -> tuple[list[Finding], list[str], str | None, list[Path]]:
     """A file's findings, notices, internal error, and the other files they were read from."""
     notices: list[str] = []
     with dependencies.recording() as read:
         try:
-            return lint_file(path, settings, notices), notices, None, sorted(read)
+            return lint_file(path, settings, notices, given), notices, None, sorted(read)
         except Exception as error:  # a bug of ours must not end the run; it is reported
             return [], notices, f"{path}: internal error: {type(error).__name__}: {error}", []
 
@@ -221,3 +225,13 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
     result.findings.sort(key=Finding.sort_key)
     return result
 
+
+
+def lint_standard_input(data: bytes, path: Path, settings: Settings) -> RunResult:
+    """Lint `data` as the file at `path`, which need not exist: the settings, per-file
+    ignores and project (for value flow) are that path's. Nothing is cached."""
+    if settings.force_exclude and settings.excluded(path, ancestors=True):
+        return RunResult()
+    findings, notices, error, _ = _lint_one(path, settings, data)
+    findings = sorted(findings, key=Finding.sort_key)
+    return RunResult(findings, [error] if error is not None else [], notices, files=1)
