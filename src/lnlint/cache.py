@@ -260,7 +260,7 @@ def _value(data: dict) -> Resolved:
 
 
 def _location_json(location: Location) -> list:
-    return [location.path, location.line, location.column, location.end_line, location.end_column]
+    return [location.path, location.line, location.column, location.end_line, location.end_column, location.cell, location.file_line]
 
 
 def _finding_json(finding: Finding) -> dict:

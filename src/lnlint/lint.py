@@ -6,7 +6,7 @@ import multiprocessing
 import gc
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 from lnlint import dependencies
 from lnlint.settings import Settings
 from lnlint.findings import Finding
+from lnlint.frontends.notebook import Notebook, read_notebook
 from lnlint.frontends.policy import MitigationPolicy
 from lnlint.rules import make_finding, run_rules
 from lnlint.frontends.source import SourceError, decode_python, decode_text, read_regular_file
@@ -102,6 +103,7 @@ def lint_file(path: Path, settings: Settings, notices: list[str], given: bytes |
     (standard input)."""
     display = display_path(path)
     data = b""
+    notebook = None
     is_config = path.suffix.lower() in CONFIG_SUFFIXES
     try:
         if is_config:
@@ -116,6 +118,10 @@ def lint_file(path: Path, settings: Settings, notices: list[str], given: bytes |
             data = read_regular_file(path) if given is None else given  # type: ignore[assignment]
         if is_config:
             findings = lint_config(data, display, settings, path, _run_project)
+        elif path.suffix.lower() == ".ipynb":
+            notebook = read_notebook(data)
+            data = notebook.text.encode("utf-8")  # suppression comments are read in the program
+            findings = lint_python(data, path, display, settings, _run_project)
         else:
             findings = lint_python(data, path, display, settings, _run_project)
     except OSError as error:
@@ -136,7 +142,14 @@ def lint_file(path: Path, settings: Settings, notices: list[str], given: bytes |
                 lines[path] = []
         return lines[path]
 
-    return [f for f in findings if not is_suppressed(f, lines_of)]
+    findings = [f for f in findings if not is_suppressed(f, lines_of)]
+    return [_in_notebook(f, notebook, display) for f in findings] if notebook is not None else findings
+
+
+def _in_notebook(finding: Finding, notebook: Notebook, display: str) -> Finding:
+    """A finding with its notebook locations as cells and rows (hops elsewhere unchanged)."""
+    related = tuple(replace(hop, location=notebook.located(hop.location)) if hop.location.path == display else hop for hop in finding.related)
+    return replace(finding, location=notebook.located(finding.location), related=related)
 
 
 def _parse_error(path: str, error: SourceError) -> Finding:

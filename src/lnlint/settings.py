@@ -25,7 +25,7 @@ DEFAULT_EXCLUDE = (
     # Experiment logs hold a copy of the config of every run.
     ".hydra", "multirun", "wandb", "mlruns", "lightning_logs",
 )
-DEFAULT_INCLUDE = ("*.py", "*.yaml", "*.yml", "*.json")
+DEFAULT_INCLUDE = ("*.py", "*.ipynb", "*.yaml", "*.yml", "*.json")
 EXTRA_KEY_SETTINGS = {
     "extra-width-keys": "width",
     "extra-heads-keys": "heads",

@@ -30,13 +30,27 @@ Resolved = Union[Value, Unknown]
 
 @dataclass(frozen=True, order=True)
 class Location:
-    """A span in a file; lines and columns are 1-based, the end column is exclusive."""
+    """A span in a file; lines and columns are 1-based, the end column is exclusive. In a
+    notebook, `cell` is the cell's number among all its cells, the lines count from the
+    cell's first, and `file_line` is the line of the .ipynb file that holds `line`."""
 
     path: str
     line: int
     column: int
     end_line: int
     end_column: int
+    cell: int | None = None
+    file_line: int | None = None
+
+    def in_file(self) -> "Location":
+        """The span as lines of the file itself (a notebook's .ipynb lines)."""
+        if self.cell is None or self.file_line is None:
+            return self
+        return Location(self.path, self.file_line, self.column, self.file_line + self.end_line - self.line, self.end_column)
+
+    def cell_prefix(self) -> str:
+        """`cell 3, line 2: ` for a notebook location, else nothing."""
+        return f"cell {self.cell}, line {self.line}: " if self.cell is not None else ""
 
 
 @dataclass(frozen=True)

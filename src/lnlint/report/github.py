@@ -20,7 +20,7 @@ def escape_property(text: str) -> str:
 def render(findings: Sequence[Finding], color: bool = False) -> str:
     out = []
     for f in findings:
-        loc = f.location
+        loc = f.location.in_file()  # annotations land on the raw file's lines
         properties = ",".join(
             f"{key}={escape_property(str(value))}"
             for key, value in (
@@ -32,5 +32,5 @@ def render(findings: Sequence[Finding], color: bool = False) -> str:
                 ("endColumn", loc.end_column),
             )
         )
-        out.append(f"::{_LEVELS[f.severity]} {properties}::{escape_data(f'{f.code} {f.message}')}\n")
+        out.append(f"::{_LEVELS[f.severity]} {properties}::{escape_data(f'{f.code} {f.location.cell_prefix()}{f.message}')}\n")
     return "".join(out)

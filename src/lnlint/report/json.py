@@ -29,6 +29,8 @@ def finding_object(finding: Finding) -> dict[str, object]:
         "url": None,
         "values": {name: value_object(v) for name, v in finding.values.items()},
     }
+    if loc.cell is not None:  # as ruff: rows count from the cell's first line
+        obj["cell"] = loc.cell
     if finding.related:
         obj["related"] = [
             {
@@ -36,6 +38,7 @@ def finding_object(finding: Finding) -> dict[str, object]:
                 "location": {"row": hop.location.line, "column": hop.location.column},
                 "end_location": {"row": hop.location.end_line, "column": hop.location.end_column},
                 "message": hop.what,
+                **({"cell": hop.location.cell} if hop.location.cell is not None else {}),
             }
             for hop in finding.related
         ]

@@ -39,6 +39,7 @@ def _uri(path: str) -> str:
 
 
 def _physical(loc: Location) -> dict[str, object]:
+    loc = loc.in_file()  # a notebook's lines as the .ipynb file's
     return {
         "artifactLocation": {"uri": _uri(loc.path), "uriBaseId": "%SRCROOT%"},
         "region": {"startLine": loc.line, "startColumn": loc.column, "endLine": loc.end_line, "endColumn": loc.end_column},
@@ -72,7 +73,7 @@ def render(findings: Sequence[Finding], color: bool = False) -> str:
                 "ruleId": finding.code,
                 "ruleIndex": codes.index(finding.code),
                 "level": _LEVELS[finding.severity],
-                "message": {"text": finding.message},
+                "message": {"text": finding.location.cell_prefix() + finding.message},
                 "locations": [{"physicalLocation": _physical(loc)}],
                 "partialFingerprints": {"lnlint/v1": fingerprint},
                 "properties": properties,

@@ -16,7 +16,8 @@ _COLOURS = {"error": "red", "warning": "yellow", "info": "blue"}
 
 def _headline(finding: Finding, color: bool) -> str:
     loc = finding.location
-    where = f"{loc.path}:{loc.line}:{loc.column}:"
+    cell = f"cell {loc.cell}:" if loc.cell is not None else ""
+    where = f"{loc.path}:{cell}{loc.line}:{loc.column}:"
     code = finding.code
     severity = f"[{finding.severity}]"
     if color:
@@ -39,7 +40,7 @@ def concise(findings: Sequence[Finding], color: bool) -> str:
 
 def _snippet(finding: Finding, sources: SourceLines, color: bool) -> list[str]:
     loc = finding.location
-    line = sources.line(loc.path, loc.line)
+    line = sources.line(loc.path, loc.line) if loc.cell is None else None  # a notebook's file is JSON
     if line is None:
         return []
     gutter = " " * len(str(loc.line))
@@ -63,8 +64,9 @@ def full(findings: Sequence[Finding], color: bool) -> str:
         out.extend(f"{gutter} = {describe(name, value)}" for name, value in finding.values.items())
         for hop in finding.related:
             loc = hop.location
-            line = sources.line(loc.path, loc.line)
-            out.append(f"{gutter} → {loc.path}:{loc.line}:{loc.column}: {hop.what}")
+            line = sources.line(loc.path, loc.line) if loc.cell is None else None
+            cell = f"cell {loc.cell}:" if loc.cell is not None else ""
+            out.append(f"{gutter} → {loc.path}:{cell}{loc.line}:{loc.column}: {hop.what}")
             if line is not None:
                 out.append(f"{gutter}     {line.strip()}")
         out.append("")
