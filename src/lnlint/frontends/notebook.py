@@ -49,7 +49,8 @@ def read_notebook(data: bytes) -> Notebook:
         raise SourceError("not a notebook: no `cells` list")
     lines: list[str] = []
     rows: list[tuple[int, int, int]] = []
-    offset = 0  # where in the raw text the search for the next source line starts
+    offset = -1  # where the last source line found stands in the raw text (its line: file_line)
+    file_line = 1
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
@@ -63,10 +64,10 @@ def read_notebook(data: bytes) -> Notebook:
         cell_lines = "".join(parts).splitlines() or [""]
         magic_cell = cell_lines[0].lstrip().startswith("%%")
         for row, line in enumerate(cell_lines, start=1):
-            found = raw.find(json.dumps(line, ensure_ascii=False)[1:-1], offset) if line else -1
-            if found >= 0:
-                offset = found + 1
-            file_line = raw.count("\n", 0, found) + 1 if found >= 0 else raw.count("\n", 0, offset) + 1
+            found = raw.find(json.dumps(line, ensure_ascii=False)[1:-1], offset + 1) if line else -1
+            if found >= 0:  # counted on from the last line found: outputs can be megabytes
+                file_line += raw.count("\n", max(offset, 0), found)
+                offset = found
             lines.append("" if magic_cell or _IPYTHON_LINE.search(line) else line)
             rows.append((number, row, file_line))
     return Notebook("\n".join(lines) + "\n", rows)
