@@ -86,3 +86,11 @@ def test_values_flow_from_a_notebook_into_the_project(project):
     project.write("pkg/net.py", "import torch.nn as nn\n\n\ndef build(width):\n    return nn.LayerNorm(width)\n")
     project.write("explore.ipynb", notebook(("code", ["from pkg.net import build\n"]), ("code", ["norm = build(2)\n"])))
     assert pick(project.lint("explore.ipynb"), "cell", "code", "row") == [(2, "LN001", 1)]
+
+
+def test_repeated_source_lines_each_point_at_their_own_ipynb_line(project):
+    path = project.write("nb.ipynb", notebook(("code", ["import torch.nn as nn\n", "nn.LayerNorm(2)\n"]), ("code", ["nn.LayerNorm(2)\n"])))
+    file_lines = [n for n, line in enumerate(path.read_text().splitlines(), 1) if "LayerNorm(2)" in line]
+    github = project.run("--isolated", "--output-format", "github", "nb.ipynb").output
+    assert [int(part.split("line=")[1].split(",")[0]) for part in github.splitlines()] == file_lines
+    assert pick(project.lint("nb.ipynb"), "cell", "row") == [(1, 2), (2, 1)]
