@@ -25,4 +25,5 @@ class Finding:
     related: tuple[Hop, ...] = ()
 
     def sort_key(self) -> tuple:
-        return (self.location.path, self.location.line, self.location.column, self.code, self.message)
+        where = self.location.in_file()  # a notebook's findings in the order of its cells
+        return (where.path, where.line, where.column, self.code, self.message)
