@@ -4,6 +4,7 @@ Slow (pre-commit builds the hook's environment with pip), and it runs in CI."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -57,3 +58,12 @@ def test_hook_fails_on_bad_python_and_yaml_and_passes_on_the_good(tmp_path):
     assert config.returncode == 1, config.stdout + config.stderr
     assert "encoder.yaml:3:5: LN001 [error] LayerNorm over 2 features (d_model = 2 from key d_model at line 4)" in config.stdout
     assert "bad.py" not in config.stdout
+
+    run("git", "rm", "-q", "--cached", "encoder.yaml")
+    cell = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": BAD.splitlines(keepends=True)}
+    notebook = {"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# notes\n"]}, cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (user / "explore.ipynb").write_text(json.dumps(notebook, indent=1))
+    run("git", "add", "explore.ipynb")
+    staged_notebook = run(sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "lnlint")
+    assert staged_notebook.returncode == 1, staged_notebook.stdout + staged_notebook.stderr
+    assert "explore.ipynb:cell 2:2:9: LN001 [error]" in staged_notebook.stdout

@@ -267,3 +267,14 @@ def rule(code: str | None, show_all: bool, markdown: bool) -> None:
     if entry is None:
         raise click.UsageError(f"unknown rule {code!r}; `lnlint rule --all` lists them")
     click.echo(entry.document(), nl=False)
+
+
+@main.command()
+def server() -> None:
+    """Serve diagnostics to editors over the Language Server Protocol (stdio)."""
+    try:
+        from lnlint.server import serve
+    except ImportError as error:
+        click.echo(f"lnlint: error: the language server needs pygls ({error}): pip install 'lnlint[server]'", err=True)
+        sys.exit(EXIT_ERROR)
+    serve()

@@ -98,9 +98,13 @@ def display_path(path: Path) -> str:
     return path.as_posix() if relative.startswith("..") else relative
 
 
-def lint_file(path: Path, settings: Settings, notices: list[str], given: bytes | None = None) -> list[Finding]:
+def lint_file(
+    path: Path, settings: Settings, notices: list[str], given: bytes | None = None, project=None
+) -> list[Finding]:
     """A file's findings; `given`: its content, when it does not come from the file
-    (standard input)."""
+    (standard input, an editor's buffer); `project`: the PythonProject to read the project
+    through (default: the run's)."""
+    project = project or _run_project
     display = display_path(path)
     data = b""
     notebook = None
@@ -117,13 +121,13 @@ def lint_file(path: Path, settings: Settings, notices: list[str], given: bytes |
         else:
             data = read_regular_file(path) if given is None else given  # type: ignore[assignment]
         if is_config:
-            findings = lint_config(data, display, settings, path, _run_project)
+            findings = lint_config(data, display, settings, path, project)
         elif path.suffix.lower() == ".ipynb":
             notebook = read_notebook(data)
             data = notebook.text.encode("utf-8")  # suppression comments are read in the program
-            findings = lint_python(data, path, display, settings, _run_project)
+            findings = lint_python(data, path, display, settings, project)
         else:
-            findings = lint_python(data, path, display, settings, _run_project)
+            findings = lint_python(data, path, display, settings, project)
     except OSError as error:
         findings = [_parse_error(display, SourceError(f"cannot read: {error.strerror}"))]
     except SourceError as error:
@@ -166,13 +170,13 @@ PARALLEL_FROM = 200
 
 
 def _lint_one(
-    path: Path, settings: Settings, given: bytes | None = None
+    path: Path, settings: Settings, given: bytes | None = None, project=None
 ) -> tuple[list[Finding], list[str], str | None, list[Path]]:
     """A file's findings, notices, internal error, and the other files they were read from."""
     notices: list[str] = []
     with dependencies.recording() as read:
         try:
-            return lint_file(path, settings, notices, given), notices, None, sorted(read)
+            return lint_file(path, settings, notices, given, project), notices, None, sorted(read)
         except Exception as error:  # a bug of ours must not end the run; it is reported
             return [], notices, f"{path}: internal error: {type(error).__name__}: {error}", []
 
@@ -240,11 +244,12 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
 
 
 
-def lint_standard_input(data: bytes, path: Path, settings: Settings) -> RunResult:
+def lint_standard_input(data: bytes, path: Path, settings: Settings, project=None) -> RunResult:
     """Lint `data` as the file at `path`, which need not exist: the settings, per-file
-    ignores and project (for value flow) are that path's. Nothing is cached."""
+    ignores and project (for value flow) are that path's (`project`: one kept from earlier
+    calls, see `PythonProject.edited`). Nothing is cached."""
     if settings.force_exclude and settings.excluded(path, ancestors=True):
         return RunResult()
-    findings, notices, error, _ = _lint_one(path, settings, data)
+    findings, notices, error, _ = _lint_one(path, settings, data, project)
     findings = sorted(findings, key=Finding.sort_key)
     return RunResult(findings, [error] if error is not None else [], notices, files=1)

@@ -34,6 +34,14 @@ def suppressed_codes(line: str) -> frozenset[str]:
     return frozenset(codes)
 
 
+def with_noqa(line: str, code: str) -> str:
+    """The line with `code` added to its `# noqa: ...` comment, or given one."""
+    match = next((m for m in _NOQA.finditer(line) if m.group("codes") is not None), None)
+    if match is not None:
+        return f"{line[: match.end('codes')]}, {code}{line[match.end('codes'):]}"
+    return f"{line}  # noqa: {code}"
+
+
 def is_suppressed(finding: Finding, lines_of: Callable[[str], Sequence[str]]) -> bool:
     """A comment on the reported location's first or last line, or on the construction's
     when the values came from a call elsewhere (`lines_of` reads a file's lines by path)."""

@@ -213,6 +213,22 @@ class PythonProject:
         self._modules[path] = parsed
         return parsed
 
+    def edited(self, path: Path) -> None:
+        """`path` is about to be read from other text than its file's (an editor's buffer):
+        forget what was read from it and what may depend on it; the other modules, read
+        from their files, stay."""
+        path = path.resolve()
+        self._modules.pop(path, None)
+        self._facts.pop(path, None)
+        self._calls.pop(path, None)
+        self._targets.pop(path, None)
+        self._importers_of = None
+        self._constructing.clear()
+        self._callers.clear()
+        for module in self._modules.values():
+            if module is not None:
+                module.calls_into = None
+
     def _forget(self) -> None:
         self._modules.clear()
         self._files = None
