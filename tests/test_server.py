@@ -144,3 +144,12 @@ async def test_a_malformed_request_is_answered_with_an_error_and_the_server_goes
     uri = (tmp_path / "model.py").as_uri()
     _open(client, uri, BAD)
     assert [d.code for d in await _published(client, uri)] == ["LN001"]
+
+
+def test_without_pygls_the_server_command_says_what_to_install():
+    import subprocess
+
+    script = "import sys\nsys.modules['pygls'] = None\nsys.argv = ['lnlint', 'server']\nfrom lnlint.cli import main\nmain()\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "pip install 'lnlint[server]'" in done.stderr

@@ -51,3 +51,16 @@ def test_console_script_runs(tmp_path):
     )
     assert out.returncode == 1
     assert "m.py:2:5: LN001 [error]" in out.stdout
+
+
+def test_the_language_server_lints_without_importing_torch(tmp_path):
+    path = tmp_path / "m.py"
+    script = (
+        "import sys\n"
+        "from lnlint import server\n"
+        f"found = server.diagnostics({path.as_uri()!r}, 'import torch.nn as nn\\nn = nn.LayerNorm(2)\\n')\n"
+        "assert [d.code for d in found] == ['LN001'], found\n"
+        "print('torch' in sys.modules, any(m.startswith('torch.') for m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
