@@ -80,6 +80,7 @@ def test_golden_json(project):
                 "d_model": {"value": 2, "origin": "constant D at line 3"},
                 "norm_first": {"value": False, "origin": "torch default"},
             },
+            "cell": None,
         },
         {
             "code": "LN005",
@@ -94,6 +95,7 @@ def test_golden_json(project):
                 "depth": {"value": 12, "origin": "literal"},
                 "norm_first": {"value": False, "origin": "torch default"},
             },
+            "cell": None,
         },
     ]
 

@@ -28,9 +28,8 @@ def finding_object(finding: Finding) -> dict[str, object]:
         "end_location": {"row": loc.end_line, "column": loc.end_column},
         "url": None,
         "values": {name: value_object(v) for name, v in finding.values.items()},
+        "cell": loc.cell,  # as ruff: a notebook's cell (rows count from its first line), else null
     }
-    if loc.cell is not None:  # as ruff: rows count from the cell's first line
-        obj["cell"] = loc.cell
     if finding.related:
         obj["related"] = [
             {
