@@ -64,8 +64,9 @@ class Cache:
     def _key(self, path: Path) -> str:
         """The file's entry name: its resolved path."""
         key = self._keys.get(path)
-        if key is None:
-            key = self._keys[path] = str(path.resolve())
+        if key is None:  # the project's paths come resolved: a file link still needs it
+            resolved = path if path.is_absolute() and not path.is_symlink() else path.resolve()
+            key = self._keys[path] = str(resolved)
         return key
 
     def digest(self, path: Path, data: bytes | None = None) -> str | None:

@@ -113,7 +113,7 @@ def check(
     from lnlint.settings import ConfigError, load_settings, settings_from_table
     from lnlint.discover import GitError, changed_files, discover
     from lnlint.lint import lint_paths
-    from lnlint.report import FORMATS, TEXT_FORMATS
+    from lnlint.report import TEXT_FORMATS, renderer
     from lnlint.report.text import statistics as render_statistics
     from lnlint.report.text import summary
 
@@ -175,7 +175,7 @@ def check(
     if statistics:
         output = render_statistics(result.findings)
     else:
-        output = FORMATS[output_format](result.findings, color)
+        output = renderer(output_format)(result.findings, color)
         if output_format in TEXT_FORMATS and not quiet:
             output += summary(result.findings, result.files)
     if output_file is not None:

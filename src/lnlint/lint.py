@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import gc
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
@@ -169,6 +167,12 @@ _run_project = None
 PARALLEL_FROM = 200
 
 
+def _can_fork() -> bool:
+    import multiprocessing  # only for a run large enough to use a pool
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _lint_one(
     path: Path, settings: Settings, given: bytes | None = None, project=None
 ) -> tuple[list[Finding], list[str], str | None, list[Path]]:
@@ -214,7 +218,10 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
         if cached is None:
             todo.append(path)
     workers = min(os.cpu_count() or 1, 8)
-    if len(todo) >= PARALLEL_FROM and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+    if len(todo) >= PARALLEL_FROM and workers > 1 and _can_fork():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         if graph is None and settings.value_flow:
             # Read in one order, as a single process would: which files a worker reads first
             # must not change what import cycles resolve to.

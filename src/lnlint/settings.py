@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Mapping
 
@@ -85,17 +87,41 @@ class Settings:
         )
 
     def relative(self, path: str | Path) -> str:
-        absolute = Path(path).absolute()
-        try:
-            return absolute.relative_to(self.root.absolute()).as_posix()
-        except ValueError:
-            return absolute.as_posix()
+        """`path` relative to the root, with `/` (absolute when outside it)."""
+        absolute = os.path.abspath(path)
+        root = _absolute_root(self.root)
+        if absolute == root:
+            return "."
+        if absolute.startswith(root.rstrip(os.sep) + os.sep):
+            absolute = absolute[len(root.rstrip(os.sep)) + 1:]
+        return absolute.replace(os.sep, "/") if os.sep != "/" else absolute
 
     def excluded(self, path: str | Path, ancestors: bool = False) -> bool:
         """Whether `exclude` matches `path` (or, with `ancestors`, any folder above it)."""
-        rel = PurePosixPath(self.relative(path))
-        candidates = [rel, *rel.parents[:-1]] if ancestors else [rel]
-        return any(matches(pattern, str(c)) for c in candidates for pattern in self.exclude)
+        rel = self.relative(path)
+        candidates = [str(c) for c in (PurePosixPath(rel), *PurePosixPath(rel).parents[:-1])] if ancestors else [rel]
+        names, globs = _exclusion(self.exclude)
+        for candidate in candidates:
+            name = candidate.rpartition("/")[2]
+            if candidate in names or name in names:
+                return True
+            if any(fnmatch.fnmatchcase(candidate, g) or fnmatch.fnmatchcase(name, g) for g in globs):
+                return True
+        return False
+
+
+@lru_cache(maxsize=16)
+def _absolute_root(root: Path) -> str:
+    return os.path.abspath(root)
+
+
+@lru_cache(maxsize=16)
+def _exclusion(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(plain names and paths, glob patterns) of `exclude`, split once: every file walked is
+    checked against them (`matches` does the same, one pattern at a time)."""
+    plain = [p.rstrip("/") for p in patterns if not any(c in p for c in "*?[")]
+    globs = tuple(p.rstrip("/") for p in patterns if any(c in p for c in "*?["))
+    return frozenset(plain), globs
 
 
 def matches(pattern: str, rel_path: str) -> bool:

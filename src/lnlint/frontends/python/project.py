@@ -346,7 +346,9 @@ class PythonProject:
             from lnlint.discover import discover
 
             python = replace(self.settings, include=("*.py",), force_exclude=True)
-            self._files = [path.resolve() for path in discover(self._walked, python)]
+            # The walked folders are resolved and the walk enters no linked folder: only a
+            # linked file needs resolving.
+            self._files = [path.resolve() if path.is_symlink() else path for path in discover(self._walked, python)]
         return self._files
 
     def has_callers(self, target: Target) -> bool:
