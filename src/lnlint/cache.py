@@ -58,15 +58,18 @@ class Cache:
         self._files: dict[str, dict] = _load(self.path)
         self._digests: dict[str, str | None] = {}
         self._keys: dict[Path, str] = {}
+        self._folders: dict[Path, Path] = {}
         self._changed = False
 
     # --- file states -------------------------------------------------------------------------
     def _key(self, path: Path) -> str:
         """The file's entry name: its resolved path."""
         key = self._keys.get(path)
-        if key is None:  # the project's paths come resolved: a file link still needs it
-            resolved = path if path.is_absolute() and not path.is_symlink() else path.resolve()
-            key = self._keys[path] = str(resolved)
+        if key is None:  # a folder is resolved once for all its files; a file link on its own
+            folder = self._folders.get(path.parent)
+            if folder is None:
+                folder = self._folders[path.parent] = path.parent.resolve()
+            key = self._keys[path] = str(path.resolve() if path.is_symlink() else folder / path.name)
         return key
 
     def digest(self, path: Path, data: bytes | None = None) -> str | None:

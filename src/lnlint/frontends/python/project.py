@@ -21,6 +21,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -107,6 +108,8 @@ class PythonProject:
         self.roots: list[Path] = []
         self._walked: list[Path] = []  # where the project's files are looked for
         folders: set[Path] = set()
+        for memo in (_is_file, _is_dir, _resolved):  # what the disk said before this project may have changed
+            memo.cache_clear()
         for path in paths:
             folder = path.resolve().parent
             if folder not in folders:
@@ -778,20 +781,37 @@ def module_roots(folder: Path, settings: Settings) -> list[tuple[Path, Path]]:
     looked in: the folder above may be site-packages), the configured `src` folders, and the
     settings' root (the configuration's folder, or the working directory) when the folder
     lies inside it."""
-    project = next((f for f in (folder, *folder.parents) if (f / "pyproject.toml").is_file()), folder)
+    project = next((f for f in (folder, *folder.parents) if _is_file(f / "pyproject.toml")), folder)
     package = folder
-    while (package / "__init__.py").is_file():
+    while _is_file(package / "__init__.py"):
         package = package.parent
-    top = folder.resolve().relative_to(package.resolve()).parts[:1] if folder.resolve() != package.resolve() else ()
+    top = _resolved(folder).relative_to(_resolved(package)).parts[:1] if _resolved(folder) != _resolved(package) else ()
     candidates = [
         (project, project), (project / "src", project / "src"), (package, package.joinpath(*top)),
         *((settings.root / src, settings.root / src) for src in settings.src),
     ]
-    if folder.is_relative_to(settings.root.resolve()):
+    if folder.is_relative_to(_resolved(settings.root)):
         candidates.append((settings.root, settings.root))
     roots: list[tuple[Path, Path]] = []
     for root, walked in candidates:
-        root, walked = root.resolve(), walked.resolve()
-        if root.is_dir() and (root, walked) not in roots:
+        root, walked = _resolved(root), _resolved(walked)
+        if _is_dir(root) and (root, walked) not in roots:
             roots.append((root, walked))
     return roots
+
+
+# The folders of a project share their parents: each is looked at once per project (the
+# memos are cleared when a project is made).
+@lru_cache(maxsize=4096)
+def _is_file(path: Path) -> bool:
+    return path.is_file()
+
+
+@lru_cache(maxsize=4096)
+def _is_dir(path: Path) -> bool:
+    return path.is_dir()
+
+
+@lru_cache(maxsize=4096)
+def _resolved(path: Path) -> Path:
+    return path.resolve()
