@@ -18,6 +18,7 @@ from lnlint.spec import (
     Context,
     LayerSpec,
     Location,
+    Mitigations,
     Resolved,
     Spec,
     StackSpec,
@@ -37,7 +38,7 @@ class Extractor:
         self.resolver = resolver
         self.within: Scope | None = None  # a followed call's function or class: only its scopes are read
         self._callees: dict[int, Callee] = {}
-        self.mitigations = policy.mitigations(self._mitigation_facts())
+        self._mitigations: Mitigations | None = None
         self._layer_cache: dict[int, tuple[LayerSpec | Unknown | None, ParameterUse]] = {}
         self._roles: dict[int, str] | None = None
 
@@ -51,6 +52,13 @@ class Extractor:
         self._assign_roles()
         followed._roles = self._roles
         return followed
+
+    @property
+    def mitigations(self) -> Mitigations:
+        """The module's warmup, Admin and DeepNorm facts, read when a spec first needs them."""
+        if self._mitigations is None:
+            self._mitigations = self.policy.mitigations(self._mitigation_facts())
+        return self._mitigations
 
     def callee(self, call: ast.Call, scope: Scope) -> Callee:
         """What a call calls, resolved once per call (roles, mitigations and specs all ask)."""

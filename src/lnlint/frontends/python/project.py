@@ -70,16 +70,25 @@ class Module:
     resolver: Resolver
     extractor: Extractor
     _extracted: list[tuple[Spec, ParameterUse]] | None = None
+    _builds: bool | None = None
     calls_into: list[tuple[ast.Call, Scope, Target, bool]] | None = None  # see PythonProject._calls_into
 
     def location(self, node: ast.AST) -> Location:
         return self.extractor.location(node)
 
     def extracted(self) -> list[tuple[Spec, ParameterUse]]:
-        """The module's own specs, read once."""
+        """The module's own specs, read once (none when its code names no torch class)."""
         if self._extracted is None:
-            self._extracted = self.extractor.extract()
+            self._extracted = self.extractor.extract() if self.builds else []
         return self._extracted
+
+    @property
+    def builds(self) -> bool:
+        """Whether the module's code names a torch class, so that it can build one itself."""
+        if self._builds is None:
+            data = self.text.encode("utf-8", "replace")
+            self._builds = names_a_torch_class(data) and names_a_torch_class_in_code(data)
+        return self._builds
 
 
 @dataclass(frozen=True, eq=False)
@@ -472,7 +481,7 @@ class PythonProject:
         extractor = module.extractor.following(resolver, target.body)
         mitigations = mitigations.merged(extractor.mitigations)
         found: list[Spec] = []
-        for spec, use in extractor.extract():
+        for spec, use in extractor.extract() if module.builds else ():
             if _reads_the_call(use, target) and self._reported_here(spec, module, use, own=target):
                 found.append(_relocated(spec, chain, mitigations))
         if hops >= MAX_HOPS:
