@@ -170,7 +170,8 @@ class Cache:
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    json.dump({"format": _FORMAT, "version": __version__, "files": self._files}, file, separators=(",", ":"))
+                    # One `dumps` (C) and one write: `json.dump` encodes in Python, chunk by chunk.
+                    file.write(json.dumps({"format": _FORMAT, "version": __version__, "files": self._files}, separators=(",", ":")))
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)

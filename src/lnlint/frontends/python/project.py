@@ -176,7 +176,9 @@ class PythonProject:
         if self._paths is None:
             ranked: dict[str, tuple[int, Path]] = {}
             for path in self._project_files():
-                for rank, (dotted, _) in self._names_under_roots(path):
+                names = self._names_under_roots(path)
+                self._names.setdefault(path, names[0][1] if names else None)
+                for rank, (dotted, _) in names:
                     if dotted not in ranked or rank < ranked[dotted][0]:
                         ranked[dotted] = (rank, path)
             self._paths = {dotted: path for dotted, (_, path) in ranked.items()}
