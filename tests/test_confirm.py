@@ -16,9 +16,13 @@ from lnlint.confirm import metrics  # noqa: E402
 from lnlint.confirm.build import BuildPlan, build_stack  # noqa: E402
 from lnlint.confirm.probes import (  # noqa: E402
     ProbeOptions,
+    activation_probe,
     collapse_probe,
     construction_probe,
     depth_probe,
+    dropout_probe,
+    eps_probe,
+    feedforward_probe,
     final_norm_probe,
     heads_probe,
     narrow_probe,
@@ -75,6 +79,42 @@ def test_construction_probe():
     assert broken.verdict == "confirmed"
     assert "AssertionError: embed_dim must be divisible by num_heads" in broken.summary
     assert run(construction_probe, layer(8, 4)).verdict == "not-reproduced"
+
+
+def with_args(plan: BuildPlan, **kwargs) -> BuildPlan:
+    return BuildPlan(plan.kind, {**plan.kwargs, **kwargs}, plan.depth, plan.final_norm)
+
+
+def test_dropout_probe():
+    everything = run(dropout_probe, with_args(layer(32, 4), dropout=1.0))
+    assert everything.verdict == "confirmed" and everything.metrics["zero_share"] == 1.0
+    refused = run(dropout_probe, with_args(layer(32, 4), dropout=1.5))
+    assert refused.verdict == "confirmed" and "ValueError: dropout probability has to be between 0 and 1" in refused.summary
+    healthy = run(dropout_probe, with_args(layer(32, 4), dropout=0.5))
+    assert healthy.verdict == "not-reproduced" and 0.3 < healthy.metrics["zero_share"] < 0.7
+
+
+def test_activation_probe():
+    broken = run(activation_probe, with_args(layer(32, 4), activation="swish"))
+    assert broken.verdict == "confirmed" and "activation should be relu/gelu, not swish" in broken.summary
+    assert run(activation_probe, with_args(layer(32, 4), activation="gelu")).verdict == "not-reproduced"
+
+
+def test_eps_probe_on_a_layernorm_and_on_a_layer():
+    zero = run(eps_probe, BuildPlan("LayerNorm", {"normalized_shape": 16, "eps": 0.0}))
+    assert zero.verdict == "confirmed" and zero.metrics["nan_share_of_constant_tokens"] == 1.0
+    large = run(eps_probe, with_args(layer(32, 4), layer_norm_eps=0.5))
+    assert large.verdict == "confirmed" and large.metrics["output_std_of_std_0.3_tokens"] < 0.5
+    healthy = run(eps_probe, BuildPlan("LayerNorm", {"normalized_shape": 16, "eps": 1e-5}))
+    assert healthy.verdict == "not-reproduced" and healthy.metrics["nan_share_of_constant_tokens"] == 0.0
+
+
+def test_feedforward_probe():
+    empty = run(feedforward_probe, with_args(layer(32, 4), dim_feedforward=0))
+    assert empty.verdict == "confirmed" and empty.metrics["distinct_feedforward_rows"] == 1.0
+    negative = run(feedforward_probe, with_args(layer(32, 4), dim_feedforward=-4))
+    assert negative.verdict == "confirmed" and "negative dimension" in negative.summary
+    assert run(feedforward_probe, layer(32, 4)).verdict == "not-reproduced"
 
 
 def test_heads_probe():

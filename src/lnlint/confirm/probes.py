@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Callable
 
@@ -143,17 +144,96 @@ def narrow_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     return Measurement("confirmed" if on_sphere else "not-reproduced", rows.metrics, summary, rows.proxy)
 
 
+def _one_of_each(plan: BuildPlan) -> BuildPlan:
+    """The plan's layer once (one encoder and one decoder layer for an nn.Transformer)."""
+    if plan.kind == "Transformer":
+        return BuildPlan(plan.kind, dict(plan.kwargs, num_encoder_layers=1, num_decoder_layers=1))
+    return BuildPlan(plan.kind, plan.kwargs)
+
+
+def _construction_error(plan: BuildPlan) -> str | None:
+    """What torch raises when it builds the plan's layer (None: it builds)."""
+    try:
+        with torch.device("meta"):  # torch checks the arguments; nothing is allocated
+            build_stack(_one_of_each(plan), 1)
+    except (AssertionError, ZeroDivisionError, ValueError, RuntimeError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
 @confirms("LN003")
 def construction_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN003: torch's constructor itself."""
-    one_of_each = BuildPlan(plan.kind, dict(plan.kwargs, num_encoder_layers=1, num_decoder_layers=1)) if plan.kind == "Transformer" else BuildPlan(plan.kind, plan.kwargs)
-    try:
-        with torch.device("meta"):  # torch checks the arguments; nothing is allocated
-            build_stack(one_of_each, 1)
-    except (AssertionError, ZeroDivisionError, ValueError, RuntimeError) as error:
-        text = f"{type(error).__name__}: {error}"
-        return Measurement("confirmed", {"raised": 1.0}, f"torch raised {text}")
+    error = _construction_error(plan)
+    if error is not None:
+        return Measurement("confirmed", {"raised": 1.0}, f"torch raised {error}")
     return Measurement("not-reproduced", {"raised": 0.0}, "torch built the layer")
+
+
+@confirms("LN009")
+def activation_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
+    """LN009: torch's constructor, which resolves the activation's name."""
+    return construction_probe(plan, options)
+
+
+def _layer_in_training(plan: BuildPlan, options: ProbeOptions) -> tuple[nn.Module, torch.Tensor]:
+    """The plan's first layer in training mode, and a batch of random tokens for it."""
+    layer = _first_layer(_seeded(_one_of_each(plan), options.seed, options.device)).train()
+    return layer, metrics.random_input((cal.BATCH, cal.TOKENS, plan.d_model), options.seed, options.device)
+
+
+@confirms("LN008")
+def dropout_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
+    """LN008: torch refuses the rate, or (at 1) the sublayers add only zeros in training."""
+    error = _construction_error(plan)
+    if error is not None:
+        return Measurement("confirmed", {"raised": 1.0}, f"torch raised {error}")
+    layer, x = _layer_in_training(plan, options)
+    with torch.no_grad():
+        outputs = [layer._sa_block(x, None, None), layer._ff_block(x)]
+    zero = sum(float((out == 0).float().mean()) for out in outputs) / len(outputs)
+    verdict = "confirmed" if zero == 1.0 else "not-reproduced"
+    summary = f"in training {_percent(zero)} of the attention and feed-forward sublayers' outputs are zero"
+    return Measurement(verdict, {"raised": 0.0, "zero_share": zero}, summary)
+
+
+@confirms("LN010")
+def eps_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
+    """LN010: a constant token turns to NaN (eps <= 0), or tokens of standard deviation 0.3
+    keep their scale (a large eps)."""
+    model = _seeded(_one_of_each(plan), options.seed, options.device)
+    norm = model if plan.kind == "LayerNorm" else _first_layer(model).norm1
+    shape = plan.feature_shape
+    constant = torch.full((cal.TOKENS, *shape), 0.5, device=options.device)
+    varied = 0.3 * metrics.random_input((cal.TOKENS, *shape), options.seed, options.device)
+    with torch.no_grad():
+        nan = float(torch.isnan(norm(constant)).float().mean())
+        scale = float(norm(varied).reshape(cal.TOKENS, -1).std(dim=1, unbiased=False).mean())
+    found = {"nan_share_of_constant_tokens": nan, "output_std_of_std_0.3_tokens": scale}
+    if norm.eps <= 0:
+        verdict = "confirmed" if nan == 1.0 else "not-reproduced"
+        return Measurement(verdict, found, f"{_percent(nan)} of a constant token's outputs are NaN")
+    verdict = "confirmed" if scale < 0.9 else "not-reproduced"
+    return Measurement(verdict, found, f"tokens of standard deviation 0.3 come out at {scale:.2f} instead of 1")
+
+
+@confirms("LN011")
+def feedforward_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
+    """LN011: torch refuses the width, or (at 0) the feed-forward sublayer adds one vector to
+    every token."""
+    error = _construction_error(plan)
+    if error is not None:
+        return Measurement("confirmed", {"raised": 1.0}, f"torch raised {error}")
+    with warnings.catch_warnings():  # torch warns when it initialises zero-sized weights
+        warnings.simplefilter("ignore")
+        layer, x = _layer_in_training(plan, options)
+    layer.eval()
+    with torch.no_grad():
+        rows = layer._ff_block(x).reshape(-1, plan.d_model)
+    distinct = len(torch.unique(rows, dim=0))
+    verdict = "confirmed" if distinct == 1 else "not-reproduced"
+    summary = f"the feed-forward sublayer adds {distinct} distinct vector(s) to {rows.shape[0]} tokens"
+    return Measurement(verdict, {"raised": 0.0, "distinct_feedforward_rows": float(distinct)}, summary)
 
 
 @confirms("LN004")
@@ -232,8 +312,6 @@ def final_norm_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
 @confirms("LN007")
 def nested_tensor_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN007: whether torch warns that it turned the nested-tensor fast path off."""
-    import warnings
-
     with warnings.catch_warnings(record=True) as caught, torch.device("meta"):
         warnings.simplefilter("always")
         layer = build_layer(BuildPlan(plan.kind, plan.kwargs))
