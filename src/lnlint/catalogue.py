@@ -28,12 +28,16 @@ class Rule:
     thresholds: Mapping[str, int]
     bad: tuple[str, ...]
     good: tuple[str, ...]
+    autofix: Mapping[str, str] | None = None  # {applicability: safe|unsafe, what: ...}
 
     def document(self) -> str:
         """The entry as `lnlint rule CODE` prints it."""
         lines = [f"{self.code} ({self.name}) [{self.severity}]", "", self.summary, ""]
         for title, text in (("What it does", self.what), ("Why is this bad?", self.why), ("How to fix", self.fix)):
             lines += [f"## {title}", text.strip(), ""]
+        if self.autofix:
+            command = "lnlint --fix --unsafe-fixes" if self.autofix["applicability"] == "unsafe" else "lnlint --fix"
+            lines += [f"## Fix ({self.autofix['applicability']}, `{command}`)", self.autofix["what"].strip(), ""]
         if self.thresholds:
             lines.append("## Settings ([tool.lnlint])")
             lines += [f"- {key} = {value}" for key, value in self.thresholds.items()]
@@ -70,7 +74,10 @@ def _parse(path: Path) -> Rule:
         thresholds=dict(data.get("thresholds") or {}),
         bad=tuple(examples.get("bad") or ()),
         good=tuple(examples.get("good") or ()),
+        autofix=data.get("autofix"),
     )
+    if rule.autofix is not None and rule.autofix.get("applicability") not in ("safe", "unsafe"):
+        raise ValueError(f"{path}: autofix.applicability must be safe or unsafe")
     if rule.severity not in SEVERITIES or rule.code != path.stem:
         raise ValueError(f"{path}: bad code or severity")
     return rule

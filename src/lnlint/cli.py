@@ -74,6 +74,12 @@ def _use_color() -> bool:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Report standard input under this path, with that path's settings and project; read with `-` as PATHS, or with no PATHS.",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes (see `lnlint rule CODE`), then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix, --fix-only or --diff: also apply unsafe fixes (they change what the model computes).")
+@click.option("--fix-only", is_flag=True, help="Apply fixes; report nothing else and exit 0.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them; exit 1 when there is something to fix.")
+@click.option("--show-fixes", is_flag=True, help="With --fix: list each fix made.")
+@click.option("--add-noqa", is_flag=True, help="Add `# noqa: CODE` to every line with a finding (adopt lnlint, see only new findings).")
 @click.option("--diff-base", metavar="REF", help="Lint only files changed between git REF and the working tree.")
 @click.option("-v", "--verbose", is_flag=True, help="Also say which files were skipped and why.")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path, dir_okay=False), help="Write the report to FILE instead of stdout.")
@@ -102,6 +108,12 @@ def check(
     cache_dir: Path | None,
     output_file: Path | None,
     stdin_filename: Path | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    fix_only: bool,
+    diff: bool,
+    show_fixes: bool,
+    add_noqa: bool,
     diff_base: str | None,
     verbose: bool,
     confirm: str | None,
@@ -143,11 +155,11 @@ def check(
     if no_value_flow:
         settings = replace(settings, value_flow=False)
 
-    if stdin:
-        from lnlint.lint import lint_standard_input
+    fixing = fix or fix_only or diff
+    if stdin and (fixing or add_noqa):
+        raise click.UsageError("--fix, --fix-only, --diff and --add-noqa work on files, not on standard input")
 
-        result = lint_standard_input(sys.stdin.buffer.read(), stdin_filename or Path("-"), settings)
-    else:
+    def lint_targets():
         files = discover(targets, settings)
         if diff_base is not None:
             try:
@@ -161,7 +173,50 @@ def check(
             from lnlint.cache import Cache, cache_folder
 
             cache = Cache(cache_folder(settings, cache_dir), settings)
-        result = lint_paths(files, settings, cache, with_specs=confirm is not None)
+        # --fix needs the specs behind the findings (the cache keeps findings without them)
+        return lint_paths(files, settings, cache, with_specs=confirm is not None or fixing)
+
+    if stdin:
+        from lnlint.lint import lint_standard_input
+
+        result = lint_standard_input(sys.stdin.buffer.read(), stdin_filename or Path("-"), settings)
+    else:
+        result = lint_targets()
+    if add_noqa:
+        from lnlint.fixes import add_noqa as add_noqa_comments
+
+        added, skipped = add_noqa_comments(result.findings)
+        click.echo(f"Added {added} noqa directive{'' if added == 1 else 's'}.", err=True)
+        for reason in skipped:
+            click.echo(f"lnlint: not changed: {reason}", err=True)
+        sys.exit(EXIT_ERROR if result.internal_errors else EXIT_CLEAN)
+    fix_report = ""
+    if fixing:
+        from lnlint.fixes import fix_files, fix_for, selected
+
+        thresholds = settings.thresholds
+        offered = [fix for fix in (fix_for(f, thresholds) for f in result.findings) if fix is not None]
+        fixed = fix_files(selected(offered, settings, unsafe_fixes))
+        count = sum(len(f.fixes) for f in fixed)
+        if diff:
+            click.echo("".join(f.diff() for f in fixed), nl=False)
+            click.echo(f"Would fix {count} finding{'' if count == 1 else 's'}.", err=True)
+            sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
+        for file in fixed:
+            file.path.write_text(file.after, encoding="utf-8", newline="")
+        if fixed:
+            result = lint_targets()  # what is left after the fixes
+        fix_report = f"Fixed {count} finding{'' if count == 1 else 's'}.\n"
+        if show_fixes:
+            for file in fixed:
+                for fix in file.fixes:
+                    fix_report += f"  {file.path}:{fix.finding.location.line}: {fix.finding.code} ({fix.applicability}) {fix.edit.name} = {fix.edit.code}\n"
+        unsafe_left = sum(1 for fix in offered if fix.applicability == "unsafe" and not unsafe_fixes)
+        if unsafe_left:
+            fix_report += f"{unsafe_left} more fixable with --unsafe-fixes.\n"
+        if fix_only:
+            click.echo(fix_report, nl=False, err=True)
+            sys.exit(EXIT_ERROR if result.internal_errors else EXIT_CLEAN)
     if confirm is not None:
         from lnlint.confirm import ConfirmError, ConfirmSettings, confirm_findings
 
@@ -186,6 +241,8 @@ def check(
             sys.exit(EXIT_ERROR)
     else:
         click.echo(output, nl=False, color=color)
+    if fix_report:
+        click.echo(fix_report, nl=False, err=True)
     if verbose:
         for notice in result.notices:
             click.echo(f"lnlint: {notice}", err=True)

@@ -56,6 +56,8 @@ class Settings:
     respect_gitignore: bool = True
     src: tuple[str, ...] = ()  # extra module roots, relative to `root`
     value_flow: bool = True  # follow values across the project's calls and imports
+    fixable: tuple[str, ...] = ("LN",)  # rules --fix may fix (codes or prefixes)
+    unfixable: tuple[str, ...] = ()
 
     @property
     def thresholds(self) -> dict[str, int]:
@@ -76,6 +78,10 @@ class Settings:
         best_select = max((len(s) for s in self.select if code.startswith(s)), default=-1)
         best_ignore = max((len(s) for s in ignores if code.startswith(s)), default=-1)
         return best_select > best_ignore
+
+    def fixable_code(self, code: str) -> bool:
+        """Whether --fix may fix this rule's findings (`fixable` minus `unfixable`)."""
+        return any(code.startswith(p) for p in self.fixable) and not any(code.startswith(p) for p in self.unfixable)
 
     def ignored_for(self, path: str) -> tuple[str, ...]:
         rel = self.relative(path)
@@ -171,7 +177,7 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
     thresholds: dict[str, int] = {}
     changes: dict[str, object] = {}
     for key, value in table.items():
-        if key in ("select", "ignore"):
+        if key in ("select", "ignore", "fixable", "unfixable"):
             changes[key] = _codes(key, value)
         elif key == "extend-select":
             changes["select"] = settings.select + _codes(key, value)
@@ -207,7 +213,7 @@ def settings_from_table(table: Mapping[str, object], root: Path) -> Settings:
             thresholds[key] = value
         else:
             known = ", ".join(sorted([
-                "select", "extend-select", "ignore", "include", "exclude", "extend-exclude", "src",
+                "select", "extend-select", "ignore", "fixable", "unfixable", "include", "exclude", "extend-exclude", "src",
                 "per-file-ignores", "respect-gitignore", "value-flow", *EXTRA_KEY_SETTINGS, *default_thresholds(),
             ]))
             raise ConfigError(f"unknown setting {key!r} in [tool.lnlint] (known: {known})")

@@ -1,0 +1,93 @@
+"""--fix, --unsafe-fixes, --diff, --show-fixes, --fix-only and --add-noqa."""
+
+from __future__ import annotations
+
+import ast
+
+from tests.conftest import pick
+
+MODEL = """\
+import torch.nn as nn
+
+layer = nn.TransformerEncoderLayer(d_model=512, nhead=8, norm_first=True)  # a comment stays
+encoder = nn.TransformerEncoder(
+    layer,
+    num_layers=6,
+)
+heads = nn.TransformerEncoderLayer(16, 16)
+divisible = nn.TransformerEncoderLayer(d_model=6, nhead=4)
+"""
+
+
+def codes(project, *args):
+    return pick(project.lint(*args, "model.py"), "code")
+
+
+def test_fix_applies_the_safe_fix_only_and_keeps_the_formatting(project):
+    path = project.write("model.py", MODEL)
+    run = project.run("--isolated", "--fix", "--show-fixes", "model.py")
+    assert "Fixed 1 finding." in run.stderr and "model.py:4: LN007 (safe)" in run.stderr
+    assert "3 more fixable with --unsafe-fixes." in run.stderr
+    assert path.read_text() == MODEL.replace("    num_layers=6,\n", "    num_layers=6,\n    enable_nested_tensor=False,\n")
+    assert "LN007" not in run.output and "LN006" in run.output  # the report is of what is left
+    assert codes(project) == ["LN006", "LN004", "LN002", "LN003"]
+
+
+def test_unsafe_fixes_resolve_their_findings_and_a_second_run_changes_nothing(project):
+    path = project.write("model.py", MODEL)
+    project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    fixed = path.read_text()
+    ast.parse(fixed)
+    assert "    norm=nn.LayerNorm(512),\n    enable_nested_tensor=False,\n)" in fixed
+    assert "heads = nn.TransformerEncoderLayer(16, 8)" in fixed
+    assert "divisible = nn.TransformerEncoderLayer(d_model=6, nhead=3)" in fixed
+    assert "# a comment stays" in fixed
+    assert codes(project) == ["LN002"]  # a width is not for a fix to choose
+    again = project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    assert path.read_text() == fixed and "Fixed 0 findings." in again.stderr
+
+
+def test_diff_prints_and_writes_nothing(project):
+    path = project.write("model.py", MODEL)
+    run = project.run("--isolated", "--diff", "model.py")
+    assert run.exit_code == 1
+    assert "+    enable_nested_tensor=False,\n" in run.output and run.output.startswith("--- a/model.py\n+++ b/model.py\n")
+    assert path.read_text() == MODEL
+    clean = project.write("clean.py", "import torch.nn as nn\nnorm = nn.LayerNorm(512)\n")
+    done = project.run("--isolated", "--diff", str(clean.name))
+    assert (done.exit_code, done.output) == (0, "")
+
+
+def test_fix_only_reports_nothing_left_and_exits_zero(project):
+    project.write("model.py", MODEL)
+    run = project.run("--isolated", "--fix-only", "model.py")
+    assert (run.exit_code, run.output) == (0, "")
+    assert "Fixed 1 finding." in run.stderr
+
+
+def test_unfixable_rules_and_values_from_elsewhere_are_left_alone(project):
+    path = project.write("model.py", MODEL)
+    project.write("pyproject.toml", '[tool.lnlint]\nunfixable = ["LN007"]\nfixable = ["LN00"]\n')
+    project.run("--fix", "model.py")
+    assert path.read_text() == MODEL
+    heads = "import torch.nn as nn\n\nH = 16\nlayer = nn.TransformerEncoderLayer(16, H)\nkw = nn.TransformerEncoderLayer(16, **{'nhead': 16})\n"
+    other = project.write("named.py", heads)
+    project.run("--isolated", "--fix", "--unsafe-fixes", "named.py")
+    assert other.read_text() == heads  # nhead is not a literal at the construction
+
+
+def test_add_noqa_silences_every_finding_and_extends_existing_comments(project):
+    source = MODEL.replace("nhead=4)\n", "nhead=4)  # noqa: LN002\n")
+    path = project.write("model.py", source)
+    assert "LN003" in codes(project)
+    run = project.run("--isolated", "--add-noqa", "model.py")
+    assert run.exit_code == 0 and "Added 4 noqa directives." in run.stderr
+    text = path.read_text()
+    assert "divisible = nn.TransformerEncoderLayer(d_model=6, nhead=4)  # noqa: LN002, LN003\n" in text
+    assert "encoder = nn.TransformerEncoder(  # noqa: LN006, LN007\n" in text
+    assert codes(project) == []
+
+
+def test_the_rule_command_shows_each_fix_and_its_safety(project):
+    assert "## Fix (safe, `lnlint --fix`)" in project.run("rule", "LN007").output
+    assert "## Fix (unsafe, `lnlint --fix --unsafe-fixes`)" in project.run("rule", "LN006").output
