@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import json
 
-from tests.conftest import pick
+import jsonschema
+
+from tests.conftest import REPO, pick
 
 MODEL = """\
 import torch.nn as nn
@@ -91,3 +94,21 @@ def test_add_noqa_silences_every_finding_and_extends_existing_comments(project):
 def test_the_rule_command_shows_each_fix_and_its_safety(project):
     assert "## Fix (safe, `lnlint --fix`)" in project.run("rule", "LN007").output
     assert "## Fix (unsafe, `lnlint --fix --unsafe-fixes`)" in project.run("rule", "LN006").output
+
+
+def test_sarif_carries_each_fix_as_a_replacement(project):
+    project.write("model.py", MODEL)
+    run = project.run("--isolated", "--output-format", "sarif", "model.py")
+    results = {r["ruleId"]: r for r in run.json()["runs"][0]["results"]}
+    (fix,) = results["LN007"]["fixes"]
+    assert fix["description"]["text"] == "LN007 safe fix: pass enable_nested_tensor=False"
+    (change,) = fix["artifactChanges"]
+    (replacement,) = change["replacements"]
+    assert replacement == {
+        "deletedRegion": {"startLine": 7, "startColumn": 1, "endLine": 7, "endColumn": 1},
+        "insertedContent": {"text": "    enable_nested_tensor=False,\n"},
+    }
+    assert results["LN004"]["fixes"][0]["description"]["text"] == "LN004 unsafe fix: pass nhead=8"
+    assert "fixes" not in results["LN002"]
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.validate(run.json(), schema)

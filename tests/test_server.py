@@ -153,3 +153,27 @@ def test_without_pygls_the_server_command_says_what_to_install():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "pip install 'lnlint[server]'" in done.stderr
+
+
+@pytest.mark.asyncio
+async def test_a_rules_fix_is_a_code_action(client: LanguageClient, tmp_path):
+    text = (
+        "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(512, 8, norm_first=True)\n"
+        "encoder = nn.TransformerEncoder(layer, 6, norm=nn.LayerNorm(512))\n"
+    )
+    uri = (tmp_path / "model.py").as_uri()
+    _open(client, uri, text)
+    (diagnostic,) = await _published(client, uri)
+    assert diagnostic.code == "LN007"
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic]))
+    )
+    fix = next(a for a in actions if a.title.startswith("Fix LN007"))
+    assert fix.title == "Fix LN007: pass enable_nested_tensor=False" and fix.is_preferred
+    (edit,) = fix.edit.changes[uri]
+    lines = text.splitlines(keepends=True)
+    start, end = edit.range.start, edit.range.end
+    assert start.line == end.line == 3
+    lines[3] = lines[3][: start.character] + edit.new_text + lines[3][end.character :]
+    _change(client, uri, 2, "".join(lines))
+    assert await _published(client, uri) == []

@@ -173,8 +173,9 @@ def check(
             from lnlint.cache import Cache, cache_folder
 
             cache = Cache(cache_folder(settings, cache_dir), settings)
-        # --fix needs the specs behind the findings (the cache keeps findings without them)
-        return lint_paths(files, settings, cache, with_specs=confirm is not None or fixing)
+        # --fix and SARIF's fixes need the specs behind the findings (the cache keeps findings
+        # without them)
+        return lint_paths(files, settings, cache, with_specs=confirm is not None or fixing or output_format == "sarif")
 
     if stdin:
         from lnlint.lint import lint_standard_input
@@ -210,7 +211,7 @@ def check(
         if show_fixes:
             for file in fixed:
                 for fix in file.fixes:
-                    fix_report += f"  {file.path}:{fix.finding.location.line}: {fix.finding.code} ({fix.applicability}) {fix.edit.name} = {fix.edit.code}\n"
+                    fix_report += f"  {file.path}:{fix.finding.location.line}: {fix.finding.code} ({fix.applicability}) {fix.edit.describe()}\n"
         unsafe_left = sum(1 for fix in offered if fix.applicability == "unsafe" and not unsafe_fixes)
         if unsafe_left:
             fix_report += f"{unsafe_left} more fixable with --unsafe-fixes.\n"

@@ -36,6 +36,10 @@ class Edit:
     code: str
     position: int | None = None
 
+    def describe(self) -> str:
+        """`norm=LayerNorm(512)`: the argument the edit gives, as a message shows it."""
+        return f"{self.name}={self.code.replace(_MODULE + '.', '')}"
+
 
 @dataclass(frozen=True)
 class Fix:
@@ -233,3 +237,36 @@ def add_noqa(findings: Iterable[Finding]) -> tuple[int, list[str]]:
         path.write_text(result, encoding="utf-8", newline="")
         added += count
     return added, skipped
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """One fix as a text replacement in its file: the span replaced (lines from 1, columns
+    from 1 in characters, end exclusive) and the new text."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+def replacement(fix: Fix, source: str) -> Replacement | None:
+    """The smallest replacement in `source` that makes `fix` (None: it cannot be made there)."""
+    after, applied = apply_edits(source, [fix])
+    if not applied:
+        return None
+    start = 0
+    while start < min(len(source), len(after)) and source[start] == after[start]:
+        start += 1
+    tail = 0
+    while tail < min(len(source), len(after)) - start and source[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    line, column = _position(source, start)
+    end_line, end_column = _position(source, len(source) - tail)
+    return Replacement(line, column, end_line, end_column, after[start : len(after) - tail])
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

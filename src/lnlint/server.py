@@ -22,9 +22,11 @@ from pygls.lsp.server import LanguageServer
 from lnlint import __version__
 from lnlint.catalogue import load_catalogue
 from lnlint.findings import Finding
+from lnlint.fixes import fix_for, replacement
 from lnlint.frontends.python.project import PythonProject
 from lnlint.lint import CONFIG_SUFFIXES, lint_standard_input
-from lnlint.settings import ConfigError, load_settings
+from lnlint.settings import ConfigError, Settings, load_settings
+from lnlint.spec import Location
 from lnlint.suppression import with_noqa
 
 # Seconds a document must stay unchanged before it is linted again: linting on every
@@ -48,13 +50,20 @@ _projects: dict[tuple[str, str], PythonProject] = {}
 def diagnostics(uri: str, text: str) -> list[types.Diagnostic]:
     """The diagnostics of a document with this text; [] for a document lnlint does not read."""
     path = Path(uris.to_fs_path(uri) or uri)
+    lines = text.splitlines()
+    return [_diagnostic(finding, lines, path) for finding in _findings(uri, text)[0]]
+
+
+def _findings(uri: str, text: str) -> tuple[list[Finding], Settings | None]:
+    """The findings of a document with this text, and the settings they were found with."""
+    path = Path(uris.to_fs_path(uri) or uri)
     if path.suffix.lower() not in _SUFFIXES:
-        return []
+        return [], None
     try:
         settings = load_settings(None, False, path)
     except ConfigError as error:
         server.window_log_message(types.LogMessageParams(types.MessageType.Error, f"lnlint: {error}"))
-        return []
+        return [], None
     key = (repr(settings), str(path.resolve().parent))
     project = _projects.get(key)
     if project is None:
@@ -63,8 +72,7 @@ def diagnostics(uri: str, text: str) -> list[types.Diagnostic]:
     result = lint_standard_input(text.encode("utf-8"), path, settings, project)
     for message in result.internal_errors:
         server.window_log_message(types.LogMessageParams(types.MessageType.Error, f"lnlint: {message}"))
-    lines = text.splitlines()
-    return [_diagnostic(finding, lines, path) for finding in result.findings]
+    return result.findings, settings
 
 
 def _diagnostic(finding: Finding, lines: list[str], path: Path) -> types.Diagnostic:
@@ -167,13 +175,15 @@ def hover(ls: LanguageServer, params: types.HoverParams) -> types.Hover | None:
     types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
 )
 def code_actions(ls: LanguageServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-    """For each lnlint diagnostic in the request: "Ignore LNxxx on this line"."""
+    """For each lnlint diagnostic in the request: its rule's fix where one applies (see
+    `lnlint.fixes`; unsafe ones say so), and "Ignore LNxxx on this line"."""
     document = server.workspace.get_text_document(params.text_document.uri)
     lines = document.lines
     actions = []
-    for diagnostic in params.context.diagnostics:
-        if diagnostic.source != "lnlint" or not isinstance(diagnostic.code, str):
-            continue
+    wanted = [d for d in params.context.diagnostics if d.source == "lnlint" and isinstance(d.code, str)]
+    if wanted:
+        actions.extend(_fix_actions(params.text_document.uri, document.source, wanted))
+    for diagnostic in wanted:
         number = diagnostic.range.start.line
         if number >= len(lines):
             continue
@@ -188,6 +198,35 @@ def code_actions(ls: LanguageServer, params: types.CodeActionParams) -> list[typ
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=[diagnostic],
                 edit=types.WorkspaceEdit(changes={params.text_document.uri: [edit]}),
+            )
+        )
+    return actions
+
+
+def _fix_actions(uri: str, text: str, wanted: list[types.Diagnostic]) -> list[types.CodeAction]:
+    findings, settings = _findings(uri, text)
+    if settings is None:
+        return []
+    lines = text.splitlines()
+    actions = []
+    for finding in findings:
+        fix = fix_for(finding, settings.thresholds)
+        if fix is None or not settings.fixable_code(finding.code):
+            continue
+        diagnostic = next((d for d in wanted if d.code == finding.code and d.range == _range(finding.location, lines)), None)
+        change = replacement(fix, text) if diagnostic is not None else None
+        if change is None:
+            continue
+        start = Location("", change.line, change.column, change.end_line, change.end_column)
+        edit = types.TextEdit(_range(start, lines), change.text)
+        unsafe = " (unsafe: changes what the model computes)" if fix.applicability == "unsafe" else ""
+        actions.append(
+            types.CodeAction(
+                title=f"Fix {finding.code}: pass {fix.edit.describe()}{unsafe}",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diagnostic],
+                edit=types.WorkspaceEdit(changes={uri: [edit]}),
+                is_preferred=fix.applicability == "safe",
             )
         )
     return actions

@@ -57,9 +57,46 @@ def _value_flow(finding: Finding) -> dict[str, object]:
     return {"relatedLocations": related, "codeFlows": [{"threadFlows": [{"locations": thread}]}]}
 
 
+def _fixes(finding: Finding, sources: dict[str, str | None]) -> dict[str, object]:
+    """SARIF's `fixes` for a finding whose rule has a fix that applies here (safe or not:
+    the description says which)."""
+    from lnlint.catalogue import default_thresholds
+    from lnlint.fixes import fix_for, replacement
+    from lnlint.frontends.source import SourceError, decode_python, read_regular_file
+
+    fix = fix_for(finding, default_thresholds())
+    if fix is None:
+        return {}
+    path = finding.location.path
+    if path not in sources:
+        try:
+            sources[path] = decode_python(read_regular_file(Path(path)) or b"")
+        except (OSError, SourceError):
+            sources[path] = None
+    source = sources[path]
+    change = replacement(fix, source) if source is not None else None
+    if change is None:
+        return {}
+    region = {"startLine": change.line, "startColumn": change.column, "endLine": change.end_line, "endColumn": change.end_column}
+    return {
+        "fixes": [
+            {
+                "description": {"text": f"{fix.finding.code} {fix.applicability} fix: pass {fix.edit.describe()}"},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
+                        "replacements": [{"deletedRegion": region, "insertedContent": {"text": change.text}}],
+                    }
+                ],
+            }
+        ]
+    }
+
+
 def render(findings: Sequence[Finding], color: bool = False) -> str:
     catalogue = load_catalogue()
     codes = list(catalogue)
+    sources: dict[str, str | None] = {}
     results = []
     for finding, fingerprint in zip(findings, fingerprints(findings)):
         loc = finding.location
@@ -78,6 +115,7 @@ def render(findings: Sequence[Finding], color: bool = False) -> str:
                 "partialFingerprints": {"lnlint/v1": fingerprint},
                 "properties": properties,
                 **(_value_flow(finding) if finding.related else {}),
+                **_fixes(finding, sources),
             }
         )
     document = {
