@@ -6,6 +6,7 @@ import ast
 import json
 
 import jsonschema
+import pytest
 
 from tests.conftest import REPO, pick
 
@@ -112,3 +113,35 @@ def test_sarif_carries_each_fix_as_a_replacement(project):
     assert "fixes" not in results["LN002"]
     schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     jsonschema.validate(run.json(), schema)
+
+
+def test_post_ln_fix_makes_the_stack_pre_ln_with_its_final_norm(project):
+    source = (
+        "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(d_model=256, nhead=8)\n"
+        "encoder = nn.TransformerEncoder(layer, num_layers=24)\n"
+        "model = nn.Transformer(d_model=256, nhead=8, num_encoder_layers=24, num_decoder_layers=24)\n"
+    )
+    path = project.write("model.py", source)
+    assert codes(project) == ["LN005", "LN005", "LN005"]
+    run = project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    assert "Fixed 3 findings." in run.stderr
+    fixed = path.read_text()
+    assert "nn.TransformerEncoderLayer(d_model=256, nhead=8, norm_first=True)" in fixed
+    assert "nn.TransformerEncoder(layer, num_layers=24, norm=nn.LayerNorm(256), enable_nested_tensor=False)" in fixed
+    assert "num_decoder_layers=24, norm_first=True)" in fixed
+    assert codes(project) == []
+    assert project.run("--isolated", "--diff", "--unsafe-fixes", "model.py").output == ""
+
+
+def _fixable_bad_examples():
+    from lnlint.catalogue import load_catalogue
+
+    return [(rule.code, source) for rule in load_catalogue().values() if rule.autofix for source in rule.bad]
+
+
+@pytest.mark.parametrize(("code", "source"), _fixable_bad_examples())
+def test_each_fix_resolves_its_rules_bad_examples(project, code, source):
+    path = project.write("model.py", source)
+    project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    ast.parse(path.read_text())
+    assert code not in codes(project)

@@ -19,7 +19,8 @@ from lnlint.catalogue import load_catalogue
 from lnlint.findings import Finding
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
 from lnlint.settings import Settings
-from lnlint.spec import LayerSpec, StackSpec, Value
+from lnlint.frontends.signatures import SIGNATURES
+from lnlint.spec import STACK_KINDS, TRANSFORMER_PARTS, LayerSpec, StackSpec, Value
 from lnlint.suppression import with_noqa
 
 _MODULE = "{module}"  # in an edit's code: the module the call itself names (`nn` of `nn.X(...)`)
@@ -45,7 +46,10 @@ class Edit:
 class Fix:
     finding: Finding
     applicability: str
-    edit: Edit
+    edits: tuple[Edit, ...]  # made together or not at all
+
+    def describe(self) -> str:
+        return ", ".join(edit.describe() for edit in self.edits)
 
 
 @dataclass
@@ -63,28 +67,64 @@ class FixedFile:
         )
 
 
+def _edit(kind: str, line: int, column: int, name: str, code: str) -> Edit:
+    """An edit of argument `name` of a call of torch's `kind` (its position from the signature)."""
+    names = [parameter for parameter, _ in SIGNATURES.get(kind, ())]
+    return Edit(line, column, name, code, names.index(name) if name in names else None)
+
+
 def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
-    """The fix of a finding, when its rule declares one and the value is written at the
-    construction (no value chain from elsewhere, a `.py` file)."""
+    """The fix of a finding, when its rule declares one and the values are written at the
+    constructions in this file (no value chain from elsewhere, a `.py` file)."""
     autofix = load_catalogue()[finding.code].autofix
     spec = finding.spec
     if autofix is None or spec is None or finding.related or finding.location.cell is not None:
         return None
     if not finding.location.path.endswith(".py"):
         return None
-    where = (finding.location.line, finding.location.column)
-    edit: Edit | None = None
+    at = (finding.location.line, finding.location.column)
+    edits: list[Edit] = []
     if finding.code == "LN007" and isinstance(spec, StackSpec):
-        edit = Edit(*where, "enable_nested_tensor", "False")
-    elif finding.code == "LN006" and isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec):
-        width = spec.layer.arg("d_model")
-        if isinstance(width, Value) and isinstance(width.value, int) and not isinstance(width.value, bool):
-            edit = Edit(*where, "norm", f"{_MODULE}.LayerNorm({width.value})")
+        edits = [_edit(spec.kind, *at, "enable_nested_tensor", "False")]
+    elif finding.code == "LN006" and isinstance(spec, StackSpec) and spec.kind in STACK_KINDS:
+        edits = [edit for edit in [_final_norm(spec, *at)] if edit is not None]
+    elif finding.code == "LN005" and isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec):
+        edits = _pre_ln(spec)
     elif finding.code in ("LN003", "LN004") and isinstance(spec, LayerSpec):
         heads = _fewer_heads(spec, thresholds.get("min-head-dim", 2))
         if heads is not None:
-            edit = Edit(*where, "nhead", str(heads), position=1)
-    return Fix(finding, autofix["applicability"], edit) if edit is not None else None
+            edits = [_edit(spec.kind, *at, "nhead", str(heads))]
+    return Fix(finding, autofix["applicability"], tuple(edits)) if edits else None
+
+
+def _final_norm(spec: StackSpec, line: int, column: int) -> Edit | None:
+    """`norm=nn.LayerNorm(d_model)` for a torch stack, when d_model is known."""
+    width = spec.layer.arg("d_model") if isinstance(spec.layer, LayerSpec) else None
+    if not (isinstance(width, Value) and isinstance(width.value, int) and not isinstance(width.value, bool)):
+        return None
+    return _edit(spec.kind, line, column, "norm", f"{_MODULE}.LayerNorm({width.value})")
+
+
+def _pre_ln(spec: StackSpec) -> list[Edit]:
+    """LN005's fix: `norm_first=True` on the layer, and a final norm on a torch stack that has
+    none (nn.Transformer builds its own); both in the file reported."""
+    layer = spec.layer
+    assert isinstance(layer, LayerSpec)
+    if spec.kind in TRANSFORMER_PARTS:  # the layers are nn.Transformer's own: its call takes norm_first
+        return [_edit("Transformer", spec.location.line, spec.location.column, "norm_first", "True")]
+    if spec.kind not in STACK_KINDS or layer.location.path != spec.location.path:
+        return []  # a ModuleList or `[layer] * N` takes no final norm; a layer elsewhere is not edited
+    edits = [_edit(layer.kind, layer.location.line, layer.location.column, "norm_first", "True")]
+    if not (isinstance(spec.final_norm, Value) and spec.final_norm.value is True):
+        norm = _final_norm(spec, spec.location.line, spec.location.column)
+        if norm is None:
+            return []
+        edits.append(norm)
+    nested = spec.args.get("enable_nested_tensor")
+    if spec.kind == "TransformerEncoder" and not (isinstance(nested, Value) and nested.value is False):
+        # pre-LN layers turn the nested-tensor fast path off with a warning (LN007): say so
+        edits.append(_edit(spec.kind, spec.location.line, spec.location.column, "enable_nested_tensor", "False"))
+    return edits
 
 
 def _fewer_heads(spec: LayerSpec, min_head_dim: int) -> int | None:
@@ -130,33 +170,40 @@ def apply_edits(text: str, fixes: list[Fix]) -> tuple[str, list[Fix]]:
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    wanted: dict[tuple[int, int], list[Fix]] = {}
-    for fix in fixes:
-        wanted.setdefault((fix.edit.line, fix.edit.column - 1), []).append(fix)
-    applied: list[Fix] = []
-
-    class CallEditor(cst.CSTTransformer):
-        METADATA_DEPENDENCIES = (PositionProvider,)
-
-        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-            start = self.get_metadata(PositionProvider, original).start
-            for fix in wanted.pop((start.line, start.column), []):
-                edited = _with_argument(updated, fix.edit)
-                if edited is not None:
-                    applied.append(fix)
-                    updated = edited
-            return updated
-
     try:
-        tree = MetadataWrapper(cst.parse_module(text)).visit(CallEditor())
+        module = cst.parse_module(text)
     except cst.ParserSyntaxError:
         return text, []
-    result = tree.code
-    try:
-        ast.parse(result)
-    except SyntaxError:  # an edit must never break the file
-        return text, []
-    return result, applied
+    todo = list(fixes)
+    while todo:  # a fix whose edits cannot all be made is left out, and the pass made again
+        wanted: dict[tuple[int, int], list[tuple[Fix, Edit]]] = {}
+        for fix in todo:
+            for edit in fix.edits:
+                wanted.setdefault((edit.line, edit.column - 1), []).append((fix, edit))
+        made: dict[int, int] = {}
+
+        class CallEditor(cst.CSTTransformer):
+            METADATA_DEPENDENCIES = (PositionProvider,)
+
+            def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+                start = self.get_metadata(PositionProvider, original).start
+                for fix, edit in wanted.pop((start.line, start.column), []):
+                    edited = _with_argument(updated, edit)
+                    if edited is not None:
+                        made[id(fix)] = made.get(id(fix), 0) + 1
+                        updated = edited
+                return updated
+
+        result = MetadataWrapper(module).visit(CallEditor()).code
+        incomplete = {id(fix) for fix in todo if made.get(id(fix), 0) != len(fix.edits)}
+        if not incomplete:
+            try:
+                ast.parse(result)
+            except SyntaxError:  # an edit must never break the file
+                return text, []
+            return result, todo
+        todo = [fix for fix in todo if id(fix) not in incomplete]
+    return text, []
 
 
 def _with_argument(call, edit: Edit):

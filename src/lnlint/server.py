@@ -222,7 +222,7 @@ def _fix_actions(uri: str, text: str, wanted: list[types.Diagnostic]) -> list[ty
         unsafe = " (unsafe: changes what the model computes)" if fix.applicability == "unsafe" else ""
         actions.append(
             types.CodeAction(
-                title=f"Fix {finding.code}: pass {fix.edit.describe()}{unsafe}",
+                title=f"Fix {finding.code}: pass {fix.describe()}{unsafe}",
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=[diagnostic],
                 edit=types.WorkspaceEdit(changes={uri: [edit]}),

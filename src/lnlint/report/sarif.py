@@ -81,7 +81,7 @@ def _fixes(finding: Finding, sources: dict[str, str | None]) -> dict[str, object
     return {
         "fixes": [
             {
-                "description": {"text": f"{fix.finding.code} {fix.applicability} fix: pass {fix.edit.describe()}"},
+                "description": {"text": f"{fix.finding.code} {fix.applicability} fix: pass {fix.describe()}"},
                 "artifactChanges": [
                     {
                         "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
