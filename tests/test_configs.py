@@ -395,3 +395,41 @@ def test_hydra_pre_ln_encoder_keeps_the_nested_tensor_default(project):
     )
     assert codes_at(project, "encoder.yaml", text) == [("LN007", 2, 3)]
     assert codes_at(project, "off.yaml", text + "  enable_nested_tensor: false\n") == []
+
+
+BERT_BASE = {
+    "model_type": "bert", "hidden_size": 768, "num_attention_heads": 12, "num_hidden_layers": 12,
+    "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "layer_norm_eps": 1e-12,
+    "intermediate_size": 3072, "hidden_act": "gelu",
+}
+LAYER_ARGUMENT_CODES = {"LN008", "LN009", "LN010", "LN011"}
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "cited"),
+    [
+        ({"hidden_dropout_prob": 1.0}, "LN008", "dropout = 1.0 from key hidden_dropout_prob"),
+        ({"layer_norm_eps": 0}, "LN010", "layer_norm_eps = 0 from key layer_norm_eps"),
+        ({"layer_norm_eps": 0.5}, "LN010", "layer_norm_eps = 0.5 from key layer_norm_eps"),
+        ({"intermediate_size": 0}, "LN011", "dim_feedforward = 0 from key intermediate_size"),
+    ],
+)
+def test_configs_feed_the_layer_argument_rules(project, change, code, cited):
+    project.write("config.json", json.dumps({**BERT_BASE, **change}))
+    found = [f for f in project.lint("config.json") if f["code"] in LAYER_ARGUMENT_CODES]
+    assert pick(found, "code") == [code]
+    assert found[0]["message"].startswith(cited)
+
+
+def test_healthy_configs_and_other_libraries_activation_names_are_not_flagged(project):
+    project.write("config.json", json.dumps({**BERT_BASE, "hidden_act": "gelu_new"}))
+    project.write("fairseq.yaml", "encoder_embed_dim: 512\nencoder_attention_heads: 8\nencoder_layers: 6\n"
+                  "encoder_ffn_embed_dim: 2048\ndropout: 0.3\nactivation_fn: silu\nn_inner: null\n")
+    assert [f["code"] for f in project.lint(".") if f["code"] in LAYER_ARGUMENT_CODES] == []
+
+
+def test_a_hydra_target_of_torchs_layer_is_checked_for_its_activation_name(project):
+    text = "layer:\n  _target_: torch.nn.TransformerEncoderLayer\n  d_model: 512\n  nhead: 8\n  activation: swish\n"
+    assert [c for c, *_ in findings(project, "layer.yaml", text)] == ["LN009"]
+    fairseq = "encoder_embed_dim: 512\nencoder_attention_heads: 8\nencoder_layers: 6\nencoder_ffn_embed_dim: -1\n"
+    assert [c for c, *_ in findings(project, "fairseq.yaml", fairseq)] == ["LN011"]

@@ -71,6 +71,15 @@ DEPTH_KEYS = (
 # An explicit size per head: attention projects to heads x head size, whatever d_model is
 # (T5's d_kv, Gemma/Llama/Mistral head_dim, Megatron kv_channels, Transformer-XL d_head).
 HEAD_DIM_KEYS = ("head_dim", "d_kv", "kv_channels", "attention_head_size", "head_size", "dim_head", "d_head")
+# Keys the layer-argument rules (LN008, LN010, LN011) read from a section that describes a
+# transformer. The activation's name is read only where a config builds torch's own class
+# (a Hydra target): HuggingFace and fairseq accept names torch's layers do not ("silu").
+DROPOUT_KEYS = ("dropout", "hidden_dropout_prob", "hidden_dropout", "resid_pdrop", "dropout_rate", "dropout_prob")
+EPS_KEYS = ("layer_norm_eps", "layer_norm_epsilon", "layernorm_eps", "rms_norm_eps", "norm_eps", "ln_eps")
+FEEDFORWARD_KEYS = (
+    "dim_feedforward", "ffn_dim", "ffn_embed_dim", "d_ff", "intermediate_size", "n_inner", "ffn_hidden_size",
+    "hidden_ffn_dim", "feedforward_dim", "mlp_dim",
+)
 # HuggingFace models that still require d_model % heads == 0 although their configs carry a
 # head size (DeBERTa checks before reading attention_head_size; XLNet's d_head must equal it).
 HF_HEADS_MUST_DIVIDE = frozenset({"deberta", "deberta-v2", "xlnet"})

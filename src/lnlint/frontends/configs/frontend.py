@@ -41,10 +41,13 @@ class Vocabulary:
     depth: tuple[str, ...] = vocab.DEPTH_KEYS
     placement: tuple[str, ...] = vocab.PLACEMENT_KEYS
     head_dim: tuple[str, ...] = vocab.HEAD_DIM_KEYS
+    dropout: tuple[str, ...] = vocab.DROPOUT_KEYS
+    eps: tuple[str, ...] = vocab.EPS_KEYS
+    feedforward: tuple[str, ...] = vocab.FEEDFORWARD_KEYS
 
     def role(self, key: str) -> tuple[str, int] | None:
         """(role, preference) of a key; a lower preference wins within one section."""
-        for role in ("width", "heads", "depth", "placement", "head_dim"):
+        for role in ("width", "heads", "depth", "placement", "head_dim", "dropout", "eps", "feedforward"):
             keys: tuple[str, ...] = getattr(self, role)
             if key in keys:
                 return role, keys.index(key)
@@ -236,7 +239,10 @@ class ConfigExtractor:
         for part in described:
             found = parts[part].found
             args: dict[str, Resolved] = {}
-            roles = [("width", "d_model"), ("heads", "nhead"), ("placement", "norm_first")]
+            roles = [
+                ("width", "d_model"), ("heads", "nhead"), ("placement", "norm_first"),
+                ("dropout", "dropout"), ("eps", "layer_norm_eps"), ("feedforward", "dim_feedforward"),
+            ]
             if head_size_decouples:
                 roles.append(("head_dim", "head_dim"))
             for role, name in roles:
