@@ -24,6 +24,7 @@ from lnlint.confirm.probes import (  # noqa: E402
     eps_probe,
     feedforward_probe,
     final_norm_probe,
+    groups_probe,
     heads_probe,
     narrow_probe,
 )
@@ -115,6 +116,22 @@ def test_feedforward_probe():
     negative = run(feedforward_probe, with_args(layer(32, 4), dim_feedforward=-4))
     assert negative.verdict == "confirmed" and "negative dimension" in negative.summary
     assert run(feedforward_probe, layer(32, 4)).verdict == "not-reproduced"
+
+
+def test_the_kin_of_the_layers_rmsnorm_attention_and_groupnorm():
+    one = run(collapse_probe, BuildPlan("RMSNorm", {"normalized_shape": 1}))
+    assert one.verdict == "confirmed" and one.metrics["output_top2_mass"] >= 0.99
+    assert run(collapse_probe, BuildPlan("RMSNorm", {"normalized_shape": 64})).verdict == "not-reproduced"
+    circle = run(narrow_probe, BuildPlan("RMSNorm", {"normalized_shape": 2}))
+    assert circle.verdict == "confirmed"
+    heads = run(heads_probe, BuildPlan("MultiheadAttention", {"embed_dim": 16, "num_heads": 16, "kdim": 32, "vdim": 32}))
+    assert heads.verdict == "confirmed" and heads.metrics["distinct_targets_per_head"] <= 2.0
+    assert run(heads_probe, BuildPlan("MultiheadAttention", {"embed_dim": 64, "num_heads": 8})).verdict == "not-reproduced"
+    groups = run(groups_probe, BuildPlan("GroupNorm", {"num_groups": 32, "num_channels": 100}))
+    assert groups.verdict == "confirmed" and "must be divisible by num_groups" in groups.summary
+    assert run(groups_probe, BuildPlan("GroupNorm", {"num_groups": 20, "num_channels": 100})).verdict == "not-reproduced"
+    zero_token = run(eps_probe, BuildPlan("RMSNorm", {"normalized_shape": 16, "eps": 0.0}))
+    assert zero_token.verdict == "confirmed"
 
 
 def test_heads_probe():

@@ -145,7 +145,10 @@ LAYER_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer")
 # The stacks inside an nn.Transformer, as StackSpec kinds, and how messages name them.
 TRANSFORMER_PARTS = {"Transformer.encoder": "nn.Transformer encoder", "Transformer.decoder": "nn.Transformer decoder"}
 STACK_KINDS = ("TransformerEncoder", "TransformerDecoder")
-TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer", "LayerNorm")
+# Single modules: the norms, and attention on its own. Their widths are `normalized_shape`
+# (LayerNorm, RMSNorm), `num_channels` (GroupNorm) and `embed_dim` (MultiheadAttention).
+NORM_KINDS = ("LayerNorm", "RMSNorm", "GroupNorm")
+TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer",) + NORM_KINDS + ("MultiheadAttention",)
 
 
 def feature_count(normalized_shape: object) -> int | None:

@@ -9,10 +9,11 @@ import torch
 from torch import nn
 
 from lnlint.frontends.signatures import SIGNATURES
-from lnlint.spec import LayerSpec, Spec, StackSpec, Unknown, Value, feature_count
+from lnlint.spec import NORM_KINDS, LayerSpec, Spec, StackSpec, Unknown, Value, feature_count
 
 _IGNORED = frozenset({"device", "dtype", "batch_first", "custom_encoder", "custom_decoder"})
 _STACK_OPTIONS = frozenset({"enable_nested_tensor", "mask_check"})
+_SINGLE_KINDS = (*NORM_KINDS, "MultiheadAttention")
 
 
 class NotBuildable(Exception):
@@ -31,12 +32,19 @@ class BuildPlan:
     stack_kwargs: dict = field(default_factory=dict)  # TransformerEncoder's own, e.g. enable_nested_tensor
 
     @property
+    def single(self) -> bool:
+        """A single module (a norm, or attention), not a layer or stack of them."""
+        return self.kind in _SINGLE_KINDS
+
+    @property
     def feature_shape(self) -> tuple[int, ...]:
-        """The trailing dimensions of the input: `normalized_shape` for a LayerNorm."""
-        if self.kind == "LayerNorm":
+        """The trailing dimensions of the input: `normalized_shape` for LayerNorm and RMSNorm,
+        the channels of a GroupNorm, the embedding of MultiheadAttention, else d_model."""
+        if self.kind in ("LayerNorm", "RMSNorm"):
             shape = self.kwargs["normalized_shape"]
             return tuple(int(d) for d in shape) if isinstance(shape, (tuple, list)) else (int(shape),)
-        return (int(self.kwargs["d_model"]),)
+        width = {"GroupNorm": "num_channels", "MultiheadAttention": "embed_dim"}.get(self.kind, "d_model")
+        return (int(self.kwargs[width]),)
 
     @property
     def d_model(self) -> int:
@@ -53,8 +61,8 @@ class BuildPlan:
         """Every parameter the build would allocate, counted on torch's meta device (which
         allocates nothing): one layer of each kind, times the depth, plus final norms."""
         with torch.device("meta"):
-            if self.kind == "LayerNorm":
-                return _count(nn.LayerNorm(**self.kwargs))
+            if self.single:
+                return _count(getattr(nn, self.kind)(**self.kwargs))
             norm = _count(nn.LayerNorm(self.d_model))
             if self.kind == "Transformer":
                 encoder = _count(nn.TransformerEncoderLayer(**self._layer_kwargs()))
@@ -68,7 +76,9 @@ class BuildPlan:
         """float32 activations kept for a backward pass through every layer (an upper bound
         for the eval-mode probes): token states, feed-forward hidden, attention weights."""
         d = self.d_model
-        if self.kind == "LayerNorm":
+        if self.kind == "MultiheadAttention":
+            return 4 * batch * (4 * tokens * d + int(self.kwargs.get("num_heads", 1) or 1) * tokens * tokens)
+        if self.single:
             return 4 * 2 * batch * tokens * d
         ff, heads = int(self.kwargs.get("dim_feedforward", 2048)), int(self.kwargs.get("nhead", 8) or 1)
         per_layer = batch * (tokens * (8 * d + 2 * ff) + heads * tokens * tokens)
@@ -115,7 +125,7 @@ def width_proxy(shape: BuildPlan) -> BuildPlan:
     from lnlint.confirm.calibration import PROXY_WIDTH
 
     d = shape.d_model
-    if d <= PROXY_WIDTH or shape.kind == "LayerNorm":
+    if d <= PROXY_WIDTH or shape.single:
         return shape
     kwargs = dict(shape.kwargs, d_model=PROXY_WIDTH)
     head_dim = max(1, d // int(shape.kwargs.get("nhead", 8)))
@@ -132,7 +142,7 @@ def _narrow_feedforward(shape: BuildPlan) -> BuildPlan:
     width, heads and depth probes measure beyond its size."""
     from lnlint.confirm.calibration import FEEDFORWARD_RATIO
 
-    if shape.kind == "LayerNorm":
+    if shape.single:
         return shape
     ceiling = FEEDFORWARD_RATIO * shape.d_model
     if int(shape.kwargs.get("dim_feedforward", 2048)) <= ceiling:
@@ -173,7 +183,7 @@ def within_budget(
 def build_layer(shape: BuildPlan) -> nn.Module:
     cls = getattr(nn, shape.kind)
     kwargs = dict(shape.kwargs)
-    if shape.kind != "LayerNorm":
+    if any(name == "batch_first" for name, _ in SIGNATURES[shape.kind]):
         kwargs["batch_first"] = True
     return cls(**kwargs)
 
@@ -215,7 +225,7 @@ def build_stack(shape: BuildPlan, depth: int | None = None) -> nn.Module:
                 return self.model(x, x)
 
         return _Whole()
-    if shape.kind == "LayerNorm":
+    if shape.single:
         return build_layer(shape)
     layers = [build_layer(shape) for _ in range(depth or shape.depth)]
     norm = nn.LayerNorm(shape.d_model) if shape.final_norm else None

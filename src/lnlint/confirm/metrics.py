@@ -23,7 +23,9 @@ def collapse(rows: torch.Tensor) -> dict[str, float]:
     effective rank of the centred rows, spread of the row norms."""
     rows = rows.detach().double().cpu()
     n, d = rows.shape
-    bins = torch.floor(rows / (cal.BIN_WIDTH * math.sqrt(d)))
+    # bins centred on the grid (round, not floor): a point that the rows reach exactly (±1)
+    # and up to rounding (0.99999) falls in one bin
+    bins = torch.round(rows / (cal.BIN_WIDTH * math.sqrt(d)))
     _, counts = torch.unique(bins, dim=0, return_counts=True)
     top2 = counts.sort(descending=True).values[:2].sum().item() / n
     centred = rows - rows.mean(dim=0)

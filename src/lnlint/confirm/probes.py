@@ -98,7 +98,7 @@ def _layernorm_measurements(plan: BuildPlan, options: ProbeOptions) -> _NormRows
     pre_ln = plan.kind in ("TransformerEncoderLayer", "TransformerDecoderLayer") and plan.kwargs.get("norm_first")
     watched, sub = output, output
     where = "output rows"
-    if plan.kind != "LayerNorm":
+    if not plan.single:
         with torch.no_grad():
             sublayer = _first_layer(model).norm1(x)
         sub = metrics.collapse(sublayer.reshape(-1, d))
@@ -116,7 +116,7 @@ def _layernorm_measurements(plan: BuildPlan, options: ProbeOptions) -> _NormRows
     )
     if pre_ln:
         summary += f"; layer output top-2 mass {_percent(output['top2_mass'])} (the residual hides it)"
-    normalised = output if plan.kind == "LayerNorm" else sub
+    normalised = output if plan.single else sub
     return _NormRows(found, watched, normalised, summary, non_finite, reduced)
 
 
@@ -134,10 +134,12 @@ def collapse_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
 
 @confirms("LN002")
 def narrow_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
-    """LN002: LayerNorm's rows keep d-2 degrees of freedom: centred rank <= d-1, equal norms."""
+    """LN002: LayerNorm's rows keep d-2 degrees of freedom: centred rank <= d-1, equal norms
+    (RMSNorm's, d-1: equal norms)."""
     rows = _layernorm_measurements(plan, options)
     d, normalised = plan.d_model, rows.normalised
-    on_sphere = normalised["rank"] <= d - 1 and normalised["row_norm_spread"] <= 0.01
+    centred = plan.kind == "RMSNorm" or normalised["rank"] <= d - 1
+    on_sphere = centred and normalised["row_norm_spread"] <= 0.01
     summary = rows.summary + (
         f"; LayerNorm rows have rank {int(normalised['rank'])} of {d}, row-norm spread {_percent(normalised['row_norm_spread'])}"
     )
@@ -170,6 +172,12 @@ def construction_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     return Measurement("not-reproduced", {"raised": 0.0}, "torch built the layer")
 
 
+@confirms("LN012")
+def groups_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
+    """LN012: GroupNorm's constructor, which checks that the channels split into groups."""
+    return construction_probe(plan, options)
+
+
 @confirms("LN009")
 def activation_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN009: torch's constructor, which resolves the activation's name."""
@@ -199,12 +207,12 @@ def dropout_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
 
 @confirms("LN010")
 def eps_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
-    """LN010: a constant token turns to NaN (eps <= 0), or tokens of standard deviation 0.3
-    keep their scale (a large eps)."""
+    """LN010: an all-zero token turns to NaN (eps <= 0: its variance and mean square are 0),
+    or tokens of standard deviation 0.3 keep their scale (a large eps)."""
     model = _seeded(_one_of_each(plan), options.seed, options.device)
-    norm = model if plan.kind == "LayerNorm" else _first_layer(model).norm1
+    norm = model if plan.single else _first_layer(model).norm1
     shape = plan.feature_shape
-    constant = torch.full((cal.TOKENS, *shape), 0.5, device=options.device)
+    constant = torch.zeros((cal.TOKENS, *shape), device=options.device)  # variance and mean square 0
     varied = 0.3 * metrics.random_input((cal.TOKENS, *shape), options.seed, options.device)
     with torch.no_grad():
         nan = float(torch.isnan(norm(constant)).float().mean())
@@ -212,7 +220,7 @@ def eps_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     found = {"nan_share_of_constant_tokens": nan, "output_std_of_std_0.3_tokens": scale}
     if norm.eps <= 0:
         verdict = "confirmed" if nan == 1.0 else "not-reproduced"
-        return Measurement(verdict, found, f"{_percent(nan)} of a constant token's outputs are NaN")
+        return Measurement(verdict, found, f"{_percent(nan)} of an all-zero token's outputs are NaN")
     verdict = "confirmed" if scale < 0.9 else "not-reproduced"
     return Measurement(verdict, found, f"tokens of standard deviation 0.3 come out at {scale:.2f} instead of 1")
 
@@ -241,11 +249,16 @@ def heads_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN004: how many distinct keys each head can single out."""
     single, reduced = within_budget(BuildPlan(plan.kind, plan.kwargs), options.max_params, cal.DEPTH_BATCH, 32, keep_width=True)
     model = _seeded(single, options.seed, options.device)
-    layer = _first_layer(model)
     x = metrics.random_input((cal.DEPTH_BATCH, 32, plan.d_model), options.seed, options.device)
-    with torch.no_grad():
-        source = layer.norm1(x) if plan.kwargs.get("norm_first") else x
-    distinct = metrics.distinct_attention_targets(layer.self_attn, source)
+    if plan.kind == "MultiheadAttention":  # kdim and vdim size other inputs, not the heads: self-attention here
+        attention = _seeded(BuildPlan(plan.kind, {k: v for k, v in single.kwargs.items() if k not in ("kdim", "vdim")}), options.seed, options.device)
+        source = x
+    else:
+        layer = _first_layer(model)
+        with torch.no_grad():
+            source = layer.norm1(x) if plan.kwargs.get("norm_first") else x
+        attention = layer.self_attn
+    distinct = metrics.distinct_attention_targets(attention, source)
     verdict = "confirmed" if distinct <= cal.DISTINCT_TARGETS else "not-reproduced"
     return Measurement(verdict, {"distinct_targets_per_head": distinct}, f"{distinct:.1f} distinct attention targets per head on 32 tokens", reduced)
 

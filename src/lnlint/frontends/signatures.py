@@ -67,11 +67,44 @@ SIGNATURES: Mapping[str, tuple[tuple[str, object], ...]] = {
         ("device", None),
         ("dtype", None),
     ),
+    "RMSNorm": (
+        ("normalized_shape", REQUIRED),
+        ("eps", None),
+        ("elementwise_affine", True),
+        ("device", None),
+        ("dtype", None),
+    ),
+    "GroupNorm": (
+        ("num_groups", REQUIRED),
+        ("num_channels", REQUIRED),
+        ("eps", 1e-05),
+        ("affine", True),
+        ("device", None),
+        ("dtype", None),
+        ("bias", True),
+    ),
+    "MultiheadAttention": (
+        ("embed_dim", REQUIRED),
+        ("num_heads", REQUIRED),
+        ("dropout", 0.0),
+        ("bias", True),
+        ("add_bias_kv", False),
+        ("add_zero_attn", False),
+        ("kdim", None),
+        ("vdim", None),
+        ("batch_first", False),
+        ("device", None),
+        ("dtype", None),
+    ),
 }
 
 
-_TRANSFORMER_MODULES = frozenset({"torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"})
-_NORM_MODULES = _TRANSFORMER_MODULES | {"torch.nn.modules.normalization"}
+_PUBLIC_MODULES = frozenset({"torch.nn", "torch.nn.modules"})
+# The module of torch that defines each class (a class is also reached through torch.nn).
+_DEFINED_IN = {
+    "LayerNorm": "torch.nn.modules.normalization", "RMSNorm": "torch.nn.modules.normalization",
+    "GroupNorm": "torch.nn.modules.normalization", "MultiheadAttention": "torch.nn.modules.activation",
+}
 
 
 def torch_kind(qualname: object) -> str | None:
@@ -81,7 +114,9 @@ def torch_kind(qualname: object) -> str | None:
     module, _, name = qualname.rpartition(".")
     if name not in TORCH_KINDS:
         return None
-    allowed = _NORM_MODULES if name == "LayerNorm" else _TRANSFORMER_MODULES
+    defined = _DEFINED_IN.get(name, "torch.nn.modules.transformer")
+    # LayerNorm was also reachable as torch.nn.modules.transformer.LayerNorm (it imports it)
+    allowed = _PUBLIC_MODULES | {defined} | ({"torch.nn.modules.transformer"} if name == "LayerNorm" else set())
     return name if module in allowed else None
 
 

@@ -9,7 +9,7 @@ from lnlint.rules.reading import as_int
 from lnlint.spec import LayerSpec, Resolved, Spec, cite
 
 CODES = ("LN003", "LN004")
-_ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
+_ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer", "MultiheadAttention")
 
 
 def _nearest_divisors(n: int, near: int) -> str:
@@ -25,29 +25,32 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
     if explicit is not None:
         yield from _explicit_head_size(explicit, spec, thresholds)
         return
-    d_model, nhead = as_int(spec.arg("d_model")), as_int(spec.arg("nhead"))
+    # MultiheadAttention names them embed_dim and num_heads (kdim and vdim size the keys and
+    # values it is given, not the heads: embed_dim still splits into num_heads)
+    width_name, heads_name = ("embed_dim", "num_heads") if spec.kind == "MultiheadAttention" else ("d_model", "nhead")
+    d_model, nhead = as_int(spec.arg(width_name)), as_int(spec.arg(heads_name))
     if d_model is None or nhead is None or d_model < 1:
         return
-    values = {"d_model": spec.arg("d_model"), "nhead": spec.arg("nhead")}
+    values = {width_name: spec.arg(width_name), heads_name: spec.arg(heads_name)}
     if nhead < 1:
         yield Violation(
             "LN003",
-            f"{cite('nhead', values['nhead'])} is not a positive number of heads: torch fails when it builds "
-            f"MultiheadAttention. Use an nhead that divides d_model={d_model} (e.g. {_nearest_divisors(d_model, 1)}).",
+            f"{cite(heads_name, values[heads_name])} is not a positive number of heads: torch fails when it builds "
+            f"MultiheadAttention. Use a {heads_name} that divides {width_name}={d_model} (e.g. {_nearest_divisors(d_model, 1)}).",
             values,
         )
     elif d_model % nhead:
         yield Violation(
             "LN003",
-            f"d_model is not divisible by nhead ({cite('d_model', values['d_model'])}; "
-            f"{cite('nhead', values['nhead'])}): torch raises "
+            f"{width_name} is not divisible by {heads_name} ({cite(width_name, values[width_name])}; "
+            f"{cite(heads_name, values[heads_name])}): torch raises "
             f"`AssertionError: embed_dim must be divisible by num_heads` when it builds the layer. "
-            f"Use an nhead that divides d_model (e.g. {_nearest_divisors(d_model, nhead)}).",
+            f"Use a {heads_name} that divides {width_name} (e.g. {_nearest_divisors(d_model, nhead)}).",
             values,
         )
     elif d_model // nhead < thresholds["min-head-dim"]:
         head_dim = d_model // nhead
-        typo = "; d_model == nhead is a common typo" if d_model == nhead else ""
+        typo = f"; {width_name} == {heads_name} is a common typo" if d_model == nhead else ""
         if head_dim == 1:
             effect = (
                 "each head's attention logits are rank 1, so every query attends to the largest "
@@ -57,8 +60,8 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
             effect = f"each head's attention logits have rank {head_dim}, so it can tell few keys apart"
         yield Violation(
             "LN004",
-            f"head_dim = d_model/nhead = {head_dim} ({cite('d_model', values['d_model'])}; "
-            f"{cite('nhead', values['nhead'])}{typo}): {effect}. "
+            f"head_dim = {width_name}/{heads_name} = {head_dim} ({cite(width_name, values[width_name])}; "
+            f"{cite(heads_name, values[heads_name])}{typo}): {effect}. "
             f"Use fewer heads so that head_dim >= {thresholds['min-head-dim']}.",
             values,
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from lnlint.rules.violation import Violation
-from lnlint.spec import LayerSpec, Resolved, Spec, Value, cite
+from lnlint.spec import NORM_KINDS, LayerSpec, Resolved, Spec, Value, cite
 
 CODES = ("LN008", "LN009", "LN010", "LN011")
 _LAYER_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer")
@@ -17,7 +17,7 @@ _ACTIVATIONS = ("relu", "gelu")  # the names torch's layers accept; a callable i
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
     if not isinstance(spec, LayerSpec):
         return
-    if spec.kind == "LayerNorm":
+    if spec.kind in NORM_KINDS:
         yield from _eps(spec.arg("eps"), "eps")
         return
     if spec.kind not in _LAYER_KINDS:
@@ -78,8 +78,8 @@ def _eps(resolved: Resolved, name: str) -> Iterator[Violation]:
     if eps <= 0:
         yield Violation(
             "LN010",
-            f"{cite(name, resolved)}: LayerNorm divides by sqrt(variance + eps), so a token whose features "
-            f"are all equal (variance 0, as padding and constant inputs are) becomes 0/0 = NaN"
+            f"{cite(name, resolved)}: the norm divides by sqrt(variance + eps) (RMSNorm: mean square + eps), "
+            f"so a token whose features are all equal (all zero for RMSNorm), as padding often is, becomes 0/0 = NaN"
             f"{' or the root of a negative number' if eps < 0 else ''}, and the NaN spreads through "
             f"the model. Use a small positive eps: torch's default is 1e-5.",
             values,

@@ -26,7 +26,7 @@ def as_bool(resolved: Resolved) -> bool | None:
 def norm_width(spec: LayerSpec) -> tuple[int | None, Resolved]:
     """The number of features a LayerNorm-bearing construction normalises over: the
     product of a LayerNorm's `normalized_shape`, d_model for the transformer classes."""
-    source = spec.arg("normalized_shape" if spec.kind == "LayerNorm" else "d_model")
+    source = spec.arg("normalized_shape" if spec.kind in ("LayerNorm", "RMSNorm") else "d_model")
     return (feature_count(source.value) if isinstance(source, Value) else None), source
 
 

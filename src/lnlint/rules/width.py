@@ -48,7 +48,10 @@ CODES = ("LN001", "LN002")
 
 
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
-    if not isinstance(spec, LayerSpec):
+    if not isinstance(spec, LayerSpec) or spec.kind in ("GroupNorm", "MultiheadAttention"):
+        return
+    if spec.kind == "RMSNorm":
+        yield from _rms_width(spec, thresholds)
         return
     if spec.context.norm_type != "LayerNorm":
         return
@@ -72,6 +75,31 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
             "LN002",
             f"LayerNorm over {width} features ({cite(name, source)}) leaves {width - 2} of {width} degrees of "
             f"freedom per token (its outputs lie on a {width - 2}-sphere). "
+            f"Use a width of at least {thresholds['min-width']}.",
+            values,
+        )
+
+
+def _rms_width(spec: LayerSpec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
+    """RMSNorm divides by the root mean square without centring: its outputs lie on the
+    sphere of radius sqrt(D), which keeps D-1 degrees of freedom; over 1 feature that is ±1."""
+    width, source = norm_width(spec)
+    if width is None or width < 1:
+        return
+    values = {"normalized_shape": source}
+    if width == 1:
+        yield Violation(
+            "LN001",
+            f"RMSNorm over 1 feature ({cite('normalized_shape', source)}) maps every token to ±1 before γ: "
+            f"only its sign survives (one bit per token). Widen it: transformer widths are typically 64 to 4096.",
+            values,
+        )
+    elif width < thresholds["min-width"]:
+        shape = "a circle" if width == 2 else f"a {width - 1}-sphere"
+        yield Violation(
+            "LN002",
+            f"RMSNorm over {width} features ({cite('normalized_shape', source)}) leaves {width - 1} of {width} "
+            f"degrees of freedom per token (its outputs lie on {shape} of radius sqrt({width})). "
             f"Use a width of at least {thresholds['min-width']}.",
             values,
         )
