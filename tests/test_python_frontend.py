@@ -45,13 +45,27 @@ NOT_TORCH = {
     "comment": "import torch.nn as nn  # nn.LayerNorm(1)\n# x = nn.TransformerEncoderLayer(2, 2)\n",
     "string": "import torch.nn as nn\ncode = 'nn.LayerNorm(1)'\n",
     "no import": "x = nn.TransformerEncoderLayer(2, 1)\n",
-    "torch.nn.functional.layer_norm": "import torch.nn.functional as F\ny = F.layer_norm(x, (2,))\n",
+    "another library's layer_norm": "import paddle.nn.functional as F\ny = F.layer_norm(x, (2,))\n",
 }
 
 
 @pytest.mark.parametrize("source", NOT_TORCH.values(), ids=NOT_TORCH.keys())
 def test_lookalikes_are_not_torch(project, source):
     assert project.findings(source) == []
+
+
+FUNCTIONAL = {
+    "F.layer_norm": ("import torch.nn.functional as F\ny = F.layer_norm(x, (2,))\n", "LN001", "LayerNorm over 2 features"),
+    "torch.layer_norm keyword": ("import torch\ny = torch.layer_norm(x, normalized_shape=[4])\n", "LN002", "LayerNorm over 4 features"),
+    "F.rms_norm": ("from torch.nn import functional as F\ny = F.rms_norm(x, (1,), eps=1e-6)\n", "LN001", "RMSNorm over 1 feature"),
+    "F.layer_norm eps": ("import torch.nn.functional as F\ny = F.layer_norm(x, (512,), None, None, 0.0)\n", "LN010", "eps = 0.0"),
+}
+
+
+@pytest.mark.parametrize(("source", "code", "start"), FUNCTIONAL.values(), ids=FUNCTIONAL.keys())
+def test_functional_norms_are_read_as_their_classes(project, source, code, start):
+    (finding,) = project.findings(source)
+    assert finding["code"] == code and finding["message"].startswith(start)
 
 
 def _values(project, source):

@@ -107,6 +107,41 @@ _DEFINED_IN = {
 }
 
 
+# torch.nn.functional's norms: the class each computes, and its own signature. A call is read
+# as a construction of that class with these arguments (the tensors left out).
+FUNCTIONAL_NORMS: Mapping[str, tuple[str, tuple[tuple[str, object], ...]]] = {
+    "layer_norm": ("LayerNorm", (("input", REQUIRED), ("normalized_shape", REQUIRED), ("weight", None), ("bias", None), ("eps", 1e-05))),
+    "rms_norm": ("RMSNorm", (("input", REQUIRED), ("normalized_shape", REQUIRED), ("weight", None), ("eps", None))),
+}
+_FUNCTIONAL_MODULES = frozenset({"torch.nn.functional", "torch"})
+
+
+def functional_norm(qualname: object) -> str | None:
+    """`torch.nn.functional.layer_norm` → "layer_norm" (a key of FUNCTIONAL_NORMS); else None."""
+    if not isinstance(qualname, str):
+        return None
+    module, _, name = qualname.rpartition(".")
+    return name if name in FUNCTIONAL_NORMS and module in _FUNCTIONAL_MODULES else None
+
+
+def bind_functional_norm(name: str, positional: list[Resolved], keywords: Mapping[str, Resolved], rest: Unknown | None) -> dict[str, Resolved]:
+    """A functional norm's arguments as its class's: `normalized_shape` and `eps` bound from
+    the call, the class's other parameters at their defaults."""
+    kind, params = FUNCTIONAL_NORMS[name]
+    own = {param: default for param, default in params}
+    bound: dict[str, Resolved] = {}
+    for (param, _), value in zip(params, positional):
+        bound[param] = value
+    for param, value in keywords.items():
+        bound.setdefault(param, value)
+    for param in ("normalized_shape", "eps"):
+        if param not in bound:
+            default = own[param]
+            bound[param] = rest if rest is not None else Unknown(f"required argument {param} is missing") if default is REQUIRED else Value(default, "torch default")
+    given = {param: bound[param] for param in ("normalized_shape", "eps")}
+    return bind_arguments(kind, [], given)
+
+
 def torch_kind(qualname: object) -> str | None:
     """`torch.nn.modules.transformer.TransformerEncoder` → "TransformerEncoder"; else None."""
     if not isinstance(qualname, str):

@@ -10,7 +10,7 @@ from lnlint.frontends.policy import Fact, Line, MitigationPolicy, final_norm, fi
 from lnlint.frontends.python.facts import ModuleIndex
 from lnlint.frontends.python.scopes import Binding, ClassInfo, FunctionNode, Scope, positional_params
 from lnlint.frontends.python.values import Callee, ParameterUse, Resolver
-from lnlint.frontends.signatures import bind_arguments, torch_kind
+from lnlint.frontends.signatures import FUNCTIONAL_NORMS, bind_arguments, bind_functional_norm, functional_norm, torch_kind
 from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
 from lnlint.spec import (
     LAYER_KINDS,
@@ -170,9 +170,14 @@ class Extractor:
         with self.resolver.tracking() as use:
             callee = self.callee(call, scope)
             kind = torch_kind(callee)
+            functional = functional_norm(callee) if kind is None else None
             spec = None
             if kind is not None:
                 spec = self.torch_call_spec(call, scope, kind)
+            elif functional is not None:
+                args = self.resolver.arguments(call, scope)
+                bound = bind_functional_norm(functional, args.positional, args.keywords, args.rest)
+                spec = LayerSpec(FUNCTIONAL_NORMS[functional][0], bound, self.location(call), self._context(call))
             elif isinstance(callee, ClassInfo):
                 base = self.torch_base(callee)
                 if base is not None:

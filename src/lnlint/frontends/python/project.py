@@ -31,6 +31,7 @@ from lnlint.rules import run_rules
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
 from lnlint.lint import display_path
 from lnlint.settings import Settings
+from lnlint.frontends.signatures import FUNCTIONAL_NORMS
 from lnlint.spec import TORCH_KINDS, TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Unknown, Value
 
 if TYPE_CHECKING:  # the analysis loads only once a module is parsed
@@ -41,10 +42,15 @@ if TYPE_CHECKING:  # the analysis loads only once a module is parsed
     from lnlint.frontends.python.values import Arguments, ParameterUse, Resolver
 
 MAX_HOPS = 8
-# A torch class's name as a whole word: a file without one cannot build it by name
-# (`frontends.python` pre-filters on it). A whole word, since "Transformers" is in the
-# docstring of every file of some projects.
-_NAMES_A_TORCH_CLASS = re.compile(rb"\b(?:" + b"|".join(kind.encode() for kind in TORCH_KINDS) + rb")\b")
+# A torch class's name (or a functional norm's) as a whole word: a file without one cannot
+# build it by name (`frontends.python` pre-filters on it). A whole word, since "Transformers"
+# is in the docstring of every file of some projects. The functional names are not among
+# the words that make a function "constructing" (see `constructing_names`): `layer_norm` is
+# a common attribute name, and a shape passed into a function that calls F.layer_norm is
+# not followed.
+_NAMES_A_TORCH_CLASS = re.compile(
+    rb"\b(?:" + b"|".join(name.encode() for name in (*TORCH_KINDS, *FUNCTIONAL_NORMS)) + rb")\b"
+)
 
 
 def names_a_torch_class(data: bytes) -> bool:
