@@ -90,6 +90,7 @@ def _use_color() -> bool:
 )
 @click.option("--device", default="auto", show_default=True, help="auto|cpu|cuda|cuda:N|mps for --confirm.")
 @click.option("--confirm-max-params", type=click.IntRange(min=1), default=200_000_000, show_default=True, help="Above this, depth probes use a width-reduced proxy.")
+@click.option("--plots", "plots_dir", type=click.Path(path_type=Path, file_okay=False), help="With --confirm: write a picture of each confirmed finding to DIR (needs the plot extra).")
 @click.option("--confirm-timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True, help="Seconds per finding before its probe is given up.")
 def check(
     paths: tuple[Path, ...],
@@ -119,6 +120,7 @@ def check(
     confirm: str | None,
     device: str,
     confirm_max_params: int,
+    plots_dir: Path | None,
     confirm_timeout: float,
 ) -> None:
     """Lint PATHS (default: the current folder) for broken normalisation set-ups."""
@@ -218,10 +220,17 @@ def check(
         if fix_only:
             click.echo(fix_report, nl=False, err=True)
             sys.exit(EXIT_ERROR if result.internal_errors else EXIT_CLEAN)
+    if plots_dir is not None:
+        if confirm is None:
+            raise click.UsageError("--plots draws what --confirm measures: add --confirm")
+        _require_matplotlib()
     if confirm is not None:
         from lnlint.confirm import ConfirmError, ConfirmSettings, confirm_findings
 
-        confirm_settings = ConfirmSettings(device, 0, confirm_max_params, confirm_timeout, confirm == "train")
+        confirm_settings = ConfirmSettings(
+            device, 0, confirm_max_params, confirm_timeout, confirm == "train",
+            plots=str(plots_dir) if plots_dir is not None else None,
+        )
         try:
             confirm_findings(result.findings, confirm_settings, _progress)
         except ConfirmError as error:
@@ -234,6 +243,9 @@ def check(
         output = renderer(output_format)(result.findings, color)
         if output_format in TEXT_FORMATS and not quiet:
             output += summary(result.findings, result.files)
+            drawn = [f.confirmation["plot"] for f in result.findings if f.confirmation and f.confirmation.get("plot")]
+            if drawn:
+                output += "Pictures:\n" + "".join(f"  {path}\n" for path in drawn)
     if output_file is not None:
         try:
             output_file.write_text(output, encoding="utf-8")
@@ -254,6 +266,16 @@ def check(
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
 
 
+def _require_matplotlib() -> None:
+    from lnlint.plots import PlotUnavailable, require_matplotlib
+
+    try:
+        require_matplotlib()
+    except PlotUnavailable as error:
+        click.echo(f"lnlint: error: {error}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
 def _progress(findings: list):
     """A progress bar on stderr for more than a few confirmations, on a terminal only."""
     if len(findings) <= 3 or not sys.stderr.isatty():
@@ -271,6 +293,7 @@ def _progress(findings: list):
 @click.option("--final-norm", is_flag=True, help="A LayerNorm after the stack.")
 @click.option("--lr", type=float, help="Learning rate for the first-step probe.")
 @click.option("--train", is_flag=True, help="Add the 200-step training run with and without warmup.")
+@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="Also write a picture of the probed design to FILE.png (needs the plot extra).")
 @click.option("--device", default="auto", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 def probe(**options) -> None:
@@ -278,6 +301,8 @@ def probe(**options) -> None:
     from lnlint.confirm import ConfirmError
     from lnlint.confirm.probe_command import run_probe
 
+    if options["plot"] is not None:
+        _require_matplotlib()
     try:
         click.echo(run_probe(**options), nl=False)
     except ConfirmError as error:

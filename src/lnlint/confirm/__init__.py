@@ -5,6 +5,7 @@ The only package that imports torch, and only when a confirmation is asked for."
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -25,6 +26,7 @@ class ConfirmSettings:
     timeout: float = 30.0
     train: bool = False
     lr: float | None = None
+    plots: str | None = None  # a folder: one PNG per confirmed finding whose rule has a picture
 
 
 def import_torch():
@@ -82,6 +84,8 @@ def confirm_one(finding: Finding, settings: ConfirmSettings, device) -> dict[str
             options = ProbeOptions(device, settings.seed, settings.max_params, settings.lr, settings.train)
             measured = PROBES[finding.code](plan, options)
         result.update(verdict=measured.verdict, metrics=measured.metrics, summary=measured.summary, proxy=measured.proxy)
+        if settings.plots is not None and measured.verdict == "confirmed":
+            result["plot"] = _plot(finding, plan, options, settings.plots)
         if measured.proxy:
             reduced = ", ".join(f"{name}={value}" for name, value in measured.proxy.items())
             result["summary"] = f"{measured.summary} (on a proxy within --confirm-max-params: {reduced})"
@@ -91,6 +95,20 @@ def confirm_one(finding: Finding, settings: ConfirmSettings, device) -> dict[str
         result.update(verdict="error", summary=f"error: {type(error).__name__}: {error}")
     result["seconds"] = round(time.perf_counter() - start, 3)
     return result
+
+
+def _plot(finding: Finding, plan, options, folder: str) -> str | None:
+    """The picture of a confirmed finding, written to `folder` (None: its rule has none)."""
+    from lnlint.confirm.plot_data import PLOTTED
+    from lnlint.plots import draw
+
+    measure = PLOTTED.get(finding.code)
+    if measure is None:
+        return None
+    where = f"{finding.location.path}:{finding.location.line}"
+    data = measure(plan, options, f"{finding.code} {finding.name}: {where}")
+    name = f"{finding.location.path.replace('/', '_').replace(chr(92), '_')}_{finding.location.line}_{finding.code}.png"
+    return str(draw(data, Path(folder) / name))
 
 
 def empty_confirmation(device: str, torch_version: str, seed: int) -> dict[str, object]:

@@ -230,3 +230,21 @@ def build_stack(shape: BuildPlan, depth: int | None = None) -> nn.Module:
     layers = [build_layer(shape) for _ in range(depth or shape.depth)]
     norm = nn.LayerNorm(shape.d_model) if shape.final_norm else None
     return Stack(layers, norm, shape.kind == "TransformerDecoderLayer")
+
+
+def seeded_stack(plan: BuildPlan, seed: int, device: torch.device, depth: int | None = None) -> nn.Module:
+    torch.manual_seed(seed)
+    return build_stack(plan, depth).to(device).eval()
+
+
+def first_layer(model: nn.Module) -> nn.Module:
+    if hasattr(model, "model"):  # nn.Transformer
+        return model.model.encoder.layers[0]
+    return model.layers[0] if hasattr(model, "layers") else model
+
+
+def one_of_each(plan: BuildPlan) -> BuildPlan:
+    """The plan's layer once (one encoder and one decoder layer for an nn.Transformer)."""
+    if plan.kind == "Transformer":
+        return BuildPlan(plan.kind, dict(plan.kwargs, num_encoder_layers=1, num_decoder_layers=1))
+    return BuildPlan(plan.kind, plan.kwargs)

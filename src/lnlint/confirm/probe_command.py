@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lnlint.confirm import ConfirmSettings, import_torch, select_device
 
 _DEFAULTS = ConfirmSettings()
@@ -9,7 +11,7 @@ _DEFAULTS = ConfirmSettings()
 
 def run_probe(
     layer: str, d_model: int, nhead: int, dim_feedforward: int, norm_first: bool, num_layers: int,
-    final_norm: bool, lr: float | None, train: bool, device: str, seed: int,
+    final_norm: bool, lr: float | None, train: bool, device: str, seed: int, plot: Path | None = None,
 ) -> str:
     from lnlint.confirm.build import BuildPlan
     from lnlint.confirm.probes import (
@@ -48,4 +50,21 @@ def run_probe(
         measured = run(plan, options)
         lines.append(f"{name}: {measured.verdict}: {measured.summary}")
         lines.extend(f"  {key} = {value:.4g}" for key, value in measured.metrics.items())
+    if plot is not None:
+        lines.append(f"picture: {_draw(plan, options, layer, num_layers, norm_first, final_norm, plot)}")
     return "\n".join(lines) + "\n"
+
+
+def _draw(plan, options, layer: str, num_layers: int, norm_first: bool, final_norm: bool, path: Path) -> Path:
+    """The picture of the probed design: depth curves for a stack, the final-norm growth for
+    a pre-LN stack without one, else the rows of one layer beside a healthy width."""
+    from lnlint.confirm.plot_data import depth_data, final_norm_data, width_data
+    from lnlint.plots import draw
+
+    design = f"lnlint probe: {layer}, d_model={plan.d_model}, {num_layers} layer(s), {'pre' if norm_first else 'post'}-LN"
+    if num_layers > 1 and layer in ("encoder", "decoder"):
+        if norm_first and not final_norm:
+            return draw(final_norm_data(plan, options, f"LN006 {design}"), path)
+        if not norm_first:
+            return draw(depth_data(plan, options, f"LN005 {design}"), path)
+    return draw(width_data(plan, options, design), path)

@@ -12,7 +12,7 @@ from torch import nn
 
 from lnlint.confirm import calibration as cal
 from lnlint.confirm import metrics
-from lnlint.confirm.build import BuildPlan, build_layer, build_stack, width_proxy, within_budget
+from lnlint.confirm.build import BuildPlan, build_layer, build_stack, first_layer, one_of_each, seeded_stack, width_proxy, within_budget
 
 
 @dataclass
@@ -60,17 +60,6 @@ def _estimates(plan: BuildPlan, batch: int, tokens: int) -> dict[str, float]:
     }
 
 
-def _seeded(plan: BuildPlan, seed: int, device: torch.device, depth: int | None = None) -> nn.Module:
-    torch.manual_seed(seed)
-    return build_stack(plan, depth).to(device).eval()
-
-
-def _first_layer(model: nn.Module) -> nn.Module:
-    if hasattr(model, "model"):  # nn.Transformer
-        return model.model.encoder.layers[0]
-    return model.layers[0] if hasattr(model, "layers") else model
-
-
 @dataclass
 class _NormRows:
     """What the width probes measure on one layer's rows."""
@@ -88,7 +77,7 @@ def _layernorm_measurements(plan: BuildPlan, options: ProbeOptions) -> _NormRows
     zero-gradient share; the rows watched are norm1's for a pre-LN layer."""
     d = plan.d_model
     single, reduced = within_budget(BuildPlan(plan.kind, plan.kwargs), options.max_params, cal.BATCH, cal.TOKENS, keep_width=True)
-    model = _seeded(single, options.seed, options.device)
+    model = seeded_stack(single, options.seed, options.device)
     x = metrics.random_input((cal.BATCH, cal.TOKENS, *plan.feature_shape), options.seed, options.device)
     with torch.no_grad():
         y = model(x)
@@ -100,7 +89,7 @@ def _layernorm_measurements(plan: BuildPlan, options: ProbeOptions) -> _NormRows
     where = "output rows"
     if not plan.single:
         with torch.no_grad():
-            sublayer = _first_layer(model).norm1(x)
+            sublayer = first_layer(model).norm1(x)
         sub = metrics.collapse(sublayer.reshape(-1, d))
         found.update({f"sublayer_input_{k}": v for k, v in sub.items()})
         if pre_ln:
@@ -146,18 +135,11 @@ def narrow_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     return Measurement("confirmed" if on_sphere else "not-reproduced", rows.metrics, summary, rows.proxy)
 
 
-def _one_of_each(plan: BuildPlan) -> BuildPlan:
-    """The plan's layer once (one encoder and one decoder layer for an nn.Transformer)."""
-    if plan.kind == "Transformer":
-        return BuildPlan(plan.kind, dict(plan.kwargs, num_encoder_layers=1, num_decoder_layers=1))
-    return BuildPlan(plan.kind, plan.kwargs)
-
-
 def _construction_error(plan: BuildPlan) -> str | None:
     """What torch raises when it builds the plan's layer (None: it builds)."""
     try:
         with torch.device("meta"):  # torch checks the arguments; nothing is allocated
-            build_stack(_one_of_each(plan), 1)
+            build_stack(one_of_each(plan), 1)
     except (AssertionError, ZeroDivisionError, ValueError, RuntimeError) as error:
         return f"{type(error).__name__}: {error}"
     return None
@@ -186,7 +168,7 @@ def activation_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
 
 def _layer_in_training(plan: BuildPlan, options: ProbeOptions) -> tuple[nn.Module, torch.Tensor]:
     """The plan's first layer in training mode, and a batch of random tokens for it."""
-    layer = _first_layer(_seeded(_one_of_each(plan), options.seed, options.device)).train()
+    layer = first_layer(seeded_stack(one_of_each(plan), options.seed, options.device)).train()
     return layer, metrics.random_input((cal.BATCH, cal.TOKENS, plan.d_model), options.seed, options.device)
 
 
@@ -209,8 +191,8 @@ def dropout_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
 def eps_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN010: an all-zero token turns to NaN (eps <= 0: its variance and mean square are 0),
     or tokens of standard deviation 0.3 keep their scale (a large eps)."""
-    model = _seeded(_one_of_each(plan), options.seed, options.device)
-    norm = model if plan.single else _first_layer(model).norm1
+    model = seeded_stack(one_of_each(plan), options.seed, options.device)
+    norm = model if plan.single else first_layer(model).norm1
     shape = plan.feature_shape
     constant = torch.zeros((cal.TOKENS, *shape), device=options.device)  # variance and mean square 0
     varied = 0.3 * metrics.random_input((cal.TOKENS, *shape), options.seed, options.device)
@@ -248,13 +230,13 @@ def feedforward_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
 def heads_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN004: how many distinct keys each head can single out."""
     single, reduced = within_budget(BuildPlan(plan.kind, plan.kwargs), options.max_params, cal.DEPTH_BATCH, 32, keep_width=True)
-    model = _seeded(single, options.seed, options.device)
+    model = seeded_stack(single, options.seed, options.device)
     x = metrics.random_input((cal.DEPTH_BATCH, 32, plan.d_model), options.seed, options.device)
     if plan.kind == "MultiheadAttention":  # kdim and vdim size other inputs, not the heads: self-attention here
-        attention = _seeded(BuildPlan(plan.kind, {k: v for k, v in single.kwargs.items() if k not in ("kdim", "vdim")}), options.seed, options.device)
+        attention = seeded_stack(BuildPlan(plan.kind, {k: v for k, v in single.kwargs.items() if k not in ("kdim", "vdim")}), options.seed, options.device)
         source = x
     else:
-        layer = _first_layer(model)
+        layer = first_layer(model)
         with torch.no_grad():
             source = layer.norm1(x) if plan.kwargs.get("norm_first") else x
         attention = layer.self_attn
@@ -268,7 +250,7 @@ def _depth_shape(plan: BuildPlan, options: ProbeOptions) -> tuple[BuildPlan, dic
 
 
 def _make(plan: BuildPlan, options: ProbeOptions) -> Callable[[int], nn.Module]:
-    return lambda depth: _seeded(plan, options.seed, options.device, depth)
+    return lambda depth: seeded_stack(plan, options.seed, options.device, depth)
 
 
 @confirms("LN005")

@@ -1,0 +1,156 @@
+"""The data series behind the pictures of `--plots` and `lnlint probe --plot`, measured with
+torch (`lnlint.plots` draws them). Deterministic: the same seed gives the same series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from lnlint.confirm import calibration as cal
+from lnlint.confirm import metrics
+from lnlint.confirm.build import BuildPlan, build_stack, first_layer, one_of_each, seeded_stack, width_proxy
+from lnlint.confirm.probes import ProbeOptions
+
+HEALTHY_WIDTH = 64
+MAX_DEPTH_POINTS = 24
+
+
+@dataclass
+class Series:
+    label: str
+    x: list[float]
+    y: list[float]
+
+
+@dataclass
+class PlotData:
+    """What one picture shows: `kind` is width, depth, final-norm or heads."""
+
+    kind: str
+    title: str
+    x_label: str
+    y_label: str
+    series: list[Series] = field(default_factory=list)
+    panels: list[list[Series]] = field(default_factory=list)  # more plots side by side, same axes
+    notes: list[str] = field(default_factory=list)
+
+
+def _project_2d(rows: torch.Tensor) -> tuple[list[float], list[float]]:
+    """The rows' first two principal components (the raw features when there are at most 3)."""
+    rows = rows.detach().double().cpu()
+    if rows.shape[1] == 1:
+        return rows[:, 0].tolist(), [0.0] * rows.shape[0]
+    if rows.shape[1] <= 3:
+        return rows[:, 0].tolist(), rows[:, 1].tolist()
+    centred = rows - rows.mean(dim=0)
+    _, _, v = torch.linalg.svd(centred, full_matrices=False)
+    projected = centred @ v[:2].T
+    return projected[:, 0].tolist(), projected[:, 1].tolist()
+
+
+def _healthy(plan: BuildPlan) -> BuildPlan:
+    """The same design at d_model 64 with the same head ratio (a norm: 64 features)."""
+    if plan.kind in ("LayerNorm", "RMSNorm"):
+        return BuildPlan(plan.kind, {**plan.kwargs, "normalized_shape": HEALTHY_WIDTH})
+    heads = int(plan.kwargs.get("nhead", 1) or 1)
+    head_dim = max(1, plan.d_model // heads)
+    nhead = max(1, HEALTHY_WIDTH // max(head_dim, 8))
+    kwargs = {**plan.kwargs, "d_model": HEALTHY_WIDTH, "nhead": nhead, "dim_feedforward": 4 * HEALTHY_WIDTH}
+    return BuildPlan(plan.kind, kwargs, plan.depth, plan.final_norm)
+
+
+@torch.no_grad()
+def _rows(plan: BuildPlan, options: ProbeOptions) -> torch.Tensor:
+    """What the collapse probes watch: a norm's output, a post-LN layer's output, or the
+    first LayerNorm's output (what the sublayers see) in a pre-LN layer."""
+    model = seeded_stack(one_of_each(plan), options.seed, options.device)
+    x = metrics.random_input((cal.BATCH, cal.TOKENS, *plan.feature_shape), options.seed, options.device)
+    if plan.single:
+        rows = model(x)
+    elif plan.kwargs.get("norm_first"):
+        rows = first_layer(model).norm1(x)
+    else:
+        rows = model(x)
+    return rows.reshape(-1, plan.d_model)
+
+
+def width_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
+    """LN001/LN002: the layer's rows projected to 2-D, beside the same layer at width 64."""
+    data = PlotData("width", title, "first component", "second component")
+    for label, shape in ((f"width {plan.d_model} (this design)", plan), (f"width {HEALTHY_WIDTH} (healthy)", _healthy(plan))):
+        xs, ys = _project_2d(_rows(shape, options))
+        data.panels.append([Series(label, xs, ys)])
+    return data
+
+
+def _depths(depth: int) -> list[int]:
+    if depth <= MAX_DEPTH_POINTS:
+        return list(range(1, depth + 1))
+    step = depth / (MAX_DEPTH_POINTS - 1)
+    return sorted({1, depth, *(round(1 + i * step) for i in range(MAX_DEPTH_POINTS - 1))})
+
+
+def depth_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
+    """LN005: token cosine at initialisation and Liu's amplification against depth, for the
+    post-LN stack and the same stack pre-LN with a final norm."""
+    data = PlotData("depth", title, "depth (layers)", "")
+    shape = width_proxy(BuildPlan(plan.kind, plan.kwargs, plan.depth, plan.final_norm))
+    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
+    designs = (
+        ("post-LN (this design)", BuildPlan(shape.kind, {**shape.kwargs, "norm_first": False}, shape.depth, shape.final_norm)),
+        ("pre-LN + final norm", BuildPlan(shape.kind, {**shape.kwargs, "norm_first": True}, shape.depth, True)),
+    )
+    cosine_panel, amplification_panel = [], []
+    for label, design in designs:
+        depths, cosines, amplifications = _depths(plan.depth), [], []
+        for depth in depths:
+            torch.manual_seed(options.seed)
+            model = build_stack(design, depth).to(options.device).eval()
+            with torch.no_grad():
+                cosines.append(metrics.token_cosine(model(x)))
+            torch.manual_seed(options.seed)
+            single = build_stack(design, 1).to(options.device).eval()
+            with torch.no_grad():
+                amplifications.append(metrics.amplification(model, single, depth, x, options.seed)["amplification"])
+        cosine_panel.append(Series(label, [float(d) for d in depths], cosines))
+        amplification_panel.append(Series(label, [float(d) for d in depths], amplifications))
+    data.panels = [cosine_panel, amplification_panel]
+    data.notes = ["mean |cosine| between tokens at initialisation", "Liu's amplification (c_N / c_1)² / N"]
+    data.notes.append("Admin scaling: not drawn (admin_torch is not installed)")
+    return data
+
+
+def final_norm_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
+    """LN006: output RMS / input RMS against depth, with and without a final norm."""
+    data = PlotData("final-norm", title, "depth (layers)", "output RMS / input RMS")
+    shape = width_proxy(BuildPlan(plan.kind, plan.kwargs, plan.depth, False))
+    x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
+    for label, final in (("no final norm (this design)", False), ("with a final norm", True)):
+        depths, growth = _depths(plan.depth), []
+        for depth in depths:
+            torch.manual_seed(options.seed)
+            model = build_stack(BuildPlan(shape.kind, shape.kwargs, depth, final), depth).to(options.device).eval()
+            growth.append(metrics.rms_growth(model, x))
+        data.series.append(Series(label, [float(d) for d in depths], growth))
+    return data
+
+
+def heads_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
+    """LN004: distinct attention targets per head, this head_dim beside head_dim 8."""
+    data = PlotData("heads", title, "head_dim", "distinct attention targets per head (32 tokens)")
+    x = metrics.random_input((cal.DEPTH_BATCH, 32, plan.d_model), options.seed, options.device)
+    points = []
+    for head_dim in sorted({max(1, plan.d_model // int(plan.kwargs.get("nhead", 1) or 1)), 8}):
+        nhead = max(1, plan.d_model // head_dim)
+        shape = BuildPlan(plan.kind, {**plan.kwargs, "nhead": nhead}) if plan.d_model % nhead == 0 else None
+        if shape is None:
+            continue
+        model = seeded_stack(one_of_each(shape), options.seed, options.device)
+        attention = model if plan.kind == "MultiheadAttention" else first_layer(model).self_attn
+        points.append((float(head_dim), metrics.distinct_attention_targets(attention, x)))
+    data.series.append(Series("measured", [p[0] for p in points], [p[1] for p in points]))
+    return data
+
+
+PLOTTED = {"LN001": width_data, "LN002": width_data, "LN004": heads_data, "LN005": depth_data, "LN006": final_norm_data}

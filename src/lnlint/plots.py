@@ -1,0 +1,67 @@
+"""Pictures of a measurement (matplotlib, the `plot` extra): two dots against a cloud, a
+curve that rises with depth. `confirm.plot_data` measures the series; this module only
+draws them, 1200 × 800 px by default, in the Okabe-Ito colours (safe for colour-blind
+readers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lnlint.confirm.plot_data import PlotData, Series
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9")
+INSTALL = "pip install 'lnlint[plot]'"
+
+
+class PlotUnavailable(Exception):
+    """matplotlib is not installed; the CLI exits 2 with INSTALL."""
+
+
+def _pyplot():
+    try:
+        import matplotlib
+    except ImportError:
+        raise PlotUnavailable(f"plots need matplotlib: {INSTALL}") from None
+    matplotlib.use("Agg")  # files only: no display is needed or opened
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def require_matplotlib() -> None:
+    """PlotUnavailable now, before any measurement, when matplotlib is missing."""
+    _pyplot()
+
+
+def draw(data: PlotData, path: Path, size: tuple[int, int] = (1200, 800)) -> Path:
+    """Write the picture of `data` as a PNG at `path`."""
+    plt = _pyplot()
+    panels = data.panels or [data.series]
+    figure, axes = plt.subplots(1, len(panels), figsize=(size[0] / 100, size[1] / 100), dpi=100, squeeze=False)
+    for index, (ax, panel) in enumerate(zip(axes[0], panels)):
+        for number, series in enumerate(panel):
+            _draw_series(ax, data, series, OKABE_ITO[(number + (index if data.kind == "width" else 0)) % len(OKABE_ITO)])
+        ax.set_xlabel(data.x_label)
+        ax.set_ylabel(data.notes[index] if data.kind == "depth" and index < 2 else data.y_label)
+        if data.kind == "width":
+            ax.set_title(panel[0].label, fontsize=11)
+            ax.set_aspect("equal", adjustable="datalim")
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="best", fontsize=9)
+    extra = [note for note in data.notes[2:]] if data.kind == "depth" else data.notes
+    figure.suptitle(data.title + (f"\n{'; '.join(extra)}" if extra else ""), fontsize=12)
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, format="png")
+    plt.close(figure)
+    return path
+
+
+def _draw_series(ax, data: PlotData, series: Series, colour: str) -> None:
+    if data.kind == "width":
+        distinct = len({(round(x, 3), round(y, 3)) for x, y in zip(series.x, series.y)})
+        ax.scatter(series.x, series.y, s=12, alpha=0.6, color=colour, label=f"{len(series.x)} tokens, {distinct} distinct points")
+    elif data.kind == "heads":
+        ax.bar([str(int(x)) for x in series.x], series.y, color=[OKABE_ITO[0], OKABE_ITO[1]][: len(series.x)], label=series.label)
+    else:
+        ax.plot(series.x, series.y, marker="o", markersize=4, color=colour, label=series.label)

@@ -1,0 +1,84 @@
+"""Pictures of the measurements: the data behind each, and the PNGs (torch and matplotlib)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("matplotlib")
+
+from matplotlib.image import imread  # noqa: E402
+
+from lnlint.confirm.build import BuildPlan  # noqa: E402
+from lnlint.confirm.plot_data import depth_data, final_norm_data, heads_data, width_data  # noqa: E402
+from lnlint.confirm.probes import ProbeOptions  # noqa: E402
+from lnlint.plots import draw  # noqa: E402
+
+CPU = ProbeOptions(torch.device("cpu"))
+
+
+def layer(d, h, norm_first=False, n=1):
+    return BuildPlan("TransformerEncoderLayer", {"d_model": d, "nhead": h, "dim_feedforward": 4 * d, "norm_first": norm_first}, n)
+
+
+def distinct(series):
+    return len({(round(x, 3), round(y, 3)) for x, y in zip(series.x, series.y)})
+
+
+def test_width_picture_shows_two_points_beside_a_cloud_and_is_deterministic():
+    data = width_data(layer(2, 2), CPU, "t")
+    (collapsed,), (healthy,) = data.panels
+    assert distinct(collapsed) <= 2 and len(collapsed.x) == 512
+    assert distinct(healthy) > 400
+    again = width_data(layer(2, 2), CPU, "t")
+    assert again.panels[1][0].x == healthy.x
+
+
+def test_depth_picture_post_ln_cosine_rises_with_depth_above_pre_ln():
+    data = depth_data(layer(32, 4, n=16), CPU, "t")
+    cosine, amplification = data.panels
+    post, pre = cosine
+    assert post.x == [float(d) for d in range(1, 17)]
+    assert post.y[-1] > post.y[0] + 0.2 and post.y[-1] > pre.y[-1]
+    assert amplification[0].y[0] == pytest.approx(1.0) and max(amplification[0].y) > max(amplification[1].y)
+
+
+def test_final_norm_and_heads_pictures():
+    growth = final_norm_data(layer(32, 4, norm_first=True, n=12), CPU, "t")
+    without, with_norm = growth.series
+    assert without.y[-1] > without.y[0] and abs(with_norm.y[-1] - 1.0) < 0.1
+    heads = heads_data(layer(16, 16), CPU, "t")
+    (measured,) = heads.series
+    assert measured.x == [1.0, 8.0] and measured.y[0] <= 2.0 < measured.y[1]
+
+
+def test_the_png_is_written_at_1200_by_800(tmp_path):
+    path = draw(width_data(layer(2, 2), CPU, "LN001 degenerate-layernorm: model.py:3"), tmp_path / "w.png")
+    assert imread(path).shape[:2] == (800, 1200)
+
+
+def test_probe_and_confirm_write_pictures(project):
+    run = project.run("probe", "--d-model", "2", "--nhead", "2", "--plot", "probe.png")
+    assert run.exit_code == 0 and "picture: probe.png" in run.output
+    assert imread(project.root / "probe.png").shape[:2] == (800, 1200)
+    project.write("model.py", "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(d_model=2, nhead=1)\n")
+    text = project.run("--isolated", "--confirm", "--plots", "pictures", "model.py")
+    assert "Pictures:\n  pictures/model.py_3_LN001.png\n" in text.output
+    assert (project.root / "pictures" / "model.py_3_LN001.png").is_file()
+    (finding,) = project.run("--isolated", "--confirm", "--plots", "pictures", "--output-format", "json", "model.py").json()
+    assert finding["confirmation"]["plot"] == "pictures/model.py_3_LN001.png"
+    assert project.run("--isolated", "--plots", "pictures", "model.py").exit_code == 2  # --plots needs --confirm
+
+
+def test_without_matplotlib_plot_options_name_the_extra(tmp_path):
+    script = (
+        "import sys\nsys.modules['matplotlib'] = None\n"
+        f"sys.argv = ['lnlint', 'probe', '--d-model', '2', '--plot', {str(tmp_path / 'x.png')!r}]\n"
+        "from lnlint.cli import main\nmain()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "pip install 'lnlint[plot]'" in done.stderr
+    assert not (tmp_path / "x.png").exists()
