@@ -50,9 +50,10 @@ def test_final_norm_and_heads_pictures():
     growth = final_norm_data(layer(32, 4, norm_first=True, n=12), CPU, "t")
     without, with_norm = growth.series
     assert without.y[-1] > without.y[0] and abs(with_norm.y[-1] - 1.0) < 0.1
-    heads = heads_data(layer(16, 16), CPU, "t")
-    (measured,) = heads.series
-    assert measured.x == [1.0, 8.0] and measured.y[0] <= 2.0 < measured.y[1]
+    design, comparison = heads_data(layer(16, 16), CPU, "t").series
+    assert (design.x, comparison.x) == ([1.0], [8.0]) and design.y[0] <= 2.0 < comparison.y[0]
+    narrow = heads_data(layer(4, 4), CPU, "t").series
+    assert [s.x for s in narrow] == [[1.0], [4.0]]  # no head_dim 8 in a width of 4
 
 
 def test_the_png_is_written_at_1200_by_800(tmp_path):

@@ -62,6 +62,6 @@ def _draw_series(ax, data: PlotData, series: Series, colour: str) -> None:
         distinct = len({(round(x, 3), round(y, 3)) for x, y in zip(series.x, series.y)})
         ax.scatter(series.x, series.y, s=12, alpha=0.6, color=colour, label=f"{len(series.x)} tokens, {distinct} distinct points")
     elif data.kind == "heads":
-        ax.bar([str(int(x)) for x in series.x], series.y, color=[OKABE_ITO[0], OKABE_ITO[1]][: len(series.x)], label=series.label)
+        ax.bar([f"{int(x)}" for x in series.x], series.y, color=colour, label=f"{series.label}: head_dim {int(series.x[0])}")
     else:
         ax.plot(series.x, series.y, marker="o", markersize=4, color=colour, label=series.label)

@@ -137,19 +137,19 @@ def final_norm_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotD
 
 
 def heads_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
-    """LN004: distinct attention targets per head, this head_dim beside head_dim 8."""
+    """LN004: distinct attention targets per head, this head_dim beside head_dim 8 (or the
+    widest a narrower model allows)."""
     data = PlotData("heads", title, "head_dim", "distinct attention targets per head (32 tokens)")
     x = metrics.random_input((cal.DEPTH_BATCH, 32, plan.d_model), options.seed, options.device)
-    points = []
-    for head_dim in sorted({max(1, plan.d_model // int(plan.kwargs.get("nhead", 1) or 1)), 8}):
-        nhead = max(1, plan.d_model // head_dim)
-        shape = BuildPlan(plan.kind, {**plan.kwargs, "nhead": nhead}) if plan.d_model % nhead == 0 else None
-        if shape is None:
+    heads_name = "num_heads" if plan.kind == "MultiheadAttention" else "nhead"
+    given = int(plan.kwargs.get(heads_name, 1) or 1)
+    wanted = (("this design", given), ("comparison", max(1, plan.d_model // min(8, plan.d_model))))
+    for label, nhead in wanted:
+        if plan.d_model % nhead:
             continue
-        model = seeded_stack(one_of_each(shape), options.seed, options.device)
+        model = seeded_stack(one_of_each(BuildPlan(plan.kind, {**plan.kwargs, heads_name: nhead})), options.seed, options.device)
         attention = model if plan.kind == "MultiheadAttention" else first_layer(model).self_attn
-        points.append((float(head_dim), metrics.distinct_attention_targets(attention, x)))
-    data.series.append(Series("measured", [p[0] for p in points], [p[1] for p in points]))
+        data.series.append(Series(label, [float(plan.d_model // nhead)], [metrics.distinct_attention_targets(attention, x)]))
     return data
 
 
