@@ -42,25 +42,33 @@ if TYPE_CHECKING:  # the analysis loads only once a module is parsed
     from lnlint.frontends.python.values import Arguments, ParameterUse, Resolver
 
 MAX_HOPS = 8
-# A torch class's name (or a functional norm's) as a whole word: a file without one cannot
-# build it by name (`frontends.python` pre-filters on it). A whole word, since "Transformers"
-# is in the docstring of every file of some projects. The functional names are not among
-# the words that make a function "constructing" (see `constructing_names`): `layer_norm` is
-# a common attribute name, and a shape passed into a function that calls F.layer_norm is
-# not followed.
-_NAMES_A_TORCH_CLASS = re.compile(
-    rb"\b(?:" + b"|".join(name.encode() for name in (*TORCH_KINDS, *FUNCTIONAL_NORMS)) + rb")\b"
+# A torch class's name as a whole word, or a functional norm named through its module: a
+# file without one cannot build it by name (`frontends.python` pre-filters on it). A whole
+# word, since "Transformers" is in the docstring of every file of some projects. A
+# functional norm reached under another alias of torch.nn.functional is not seen, and the
+# functional names do not make a function "constructing" (see `constructing_names`): a
+# shape passed into a function that calls F.layer_norm is not followed.
+_NAMES_A_TORCH_CLASS = re.compile(rb"\b(?:" + b"|".join(kind.encode() for kind in TORCH_KINDS) + rb")\b")
+_FUNCTIONAL = b"|".join(name.encode() for name in FUNCTIONAL_NORMS)
+# a functional norm through its module (`F.layer_norm`, `torch.layer_norm`) or imported by
+# name: `self.layer_norm` alone is an attribute in most models
+_NAMES_A_FUNCTIONAL_NORM = re.compile(
+    rb"\b(?:functional|F|torch)[ \t]*\.[ \t]*(?:" + _FUNCTIONAL + rb")\b|^[ \t]*from[ \t]+torch[^\n]*\b(?:" + _FUNCTIONAL + rb")\b",
+    re.M,
 )
 
 
 def names_a_torch_class(data: bytes) -> bool:
-    """Whether a file's bytes name a torch class lnlint checks (in code or not)."""
-    return _NAMES_A_TORCH_CLASS.search(data) is not None
+    """Whether a file's bytes name a torch class lnlint checks, or a functional norm (in code
+    or not)."""
+    if _NAMES_A_TORCH_CLASS.search(data) is not None:
+        return True
+    return any(name.encode() in data for name in FUNCTIONAL_NORMS) and _NAMES_A_FUNCTIONAL_NORM.search(data) is not None
 
 
 def names_a_torch_class_in_code(data: bytes) -> bool:
     """Whether a file's code, without its strings and comments, names one."""
-    return _NAMES_A_TORCH_CLASS.search(_code(data)) is not None
+    return names_a_torch_class(_code(data))
 
 
 @dataclass(eq=False)
