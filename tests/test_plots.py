@@ -83,3 +83,11 @@ def test_without_matplotlib_plot_options_name_the_extra(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "pip install 'lnlint[plot]'" in done.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_with_training_the_depth_picture_adds_the_loss_curves_with_and_without_warmup():
+    data = depth_data(layer(32, 4, n=4), ProbeOptions(torch.device("cpu"), train=True), "t")
+    assert len(data.panels) == 3 and data.panel_x_labels[2] == "training step"
+    without, with_warmup = data.panels[2]
+    assert (without.label, with_warmup.label) == ("post-LN, 0 warmup steps", "post-LN, 50 warmup steps")
+    assert len(without.y) == len(with_warmup.y) == 200 and without.y != with_warmup.y

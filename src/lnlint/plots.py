@@ -41,15 +41,14 @@ def draw(data: PlotData, path: Path, size: tuple[int, int] = (1200, 800)) -> Pat
     for index, (ax, panel) in enumerate(zip(axes[0], panels)):
         for number, series in enumerate(panel):
             _draw_series(ax, data, series, OKABE_ITO[(number + (index if data.kind == "width" else 0)) % len(OKABE_ITO)])
-        ax.set_xlabel(data.x_label)
-        ax.set_ylabel(data.notes[index] if data.kind == "depth" and index < 2 else data.y_label)
+        ax.set_xlabel(data.panel_x_labels[index] if index < len(data.panel_x_labels) else data.x_label)
+        ax.set_ylabel(data.panel_y_labels[index] if index < len(data.panel_y_labels) else data.y_label)
         if data.kind == "width":
             ax.set_title(panel[0].label, fontsize=11)
             ax.set_aspect("equal", adjustable="datalim")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=9)
-    extra = [note for note in data.notes[2:]] if data.kind == "depth" else data.notes
-    figure.suptitle(data.title + (f"\n{'; '.join(extra)}" if extra else ""), fontsize=12)
+    figure.suptitle(data.title + (f"\n{'; '.join(data.notes)}" if data.notes else ""), fontsize=12)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, format="png")
@@ -64,4 +63,4 @@ def _draw_series(ax, data: PlotData, series: Series, colour: str) -> None:
     elif data.kind == "heads":
         ax.bar([f"{int(x)}" for x in series.x], series.y, color=colour, label=f"{series.label}: head_dim {int(series.x[0])}")
     else:
-        ax.plot(series.x, series.y, marker="o", markersize=4, color=colour, label=series.label)
+        ax.plot(series.x, series.y, marker="o" if len(series.x) <= 50 else None, markersize=4, color=colour, label=series.label)

@@ -131,8 +131,8 @@ def distinct_attention_targets(attention: nn.MultiheadAttention, x: torch.Tensor
 def train_reversal(
     make_stack: Callable[[], nn.Module], d_model: int, lr: float, warmup: int, seed: int,
     device: torch.device, steps: int = 200, vocabulary: int = 10, tokens: int = 8,
-) -> float:
-    """Final loss of `steps` Adam steps on sequence reversal (mean of the last 10 steps)."""
+) -> list[float]:
+    """The loss at each of `steps` Adam steps on sequence reversal."""
     torch.manual_seed(seed)
     model = nn.ModuleDict(
         {
@@ -158,4 +158,4 @@ def train_reversal(
         optimizer.step()
         schedule.step()
         losses.append(loss.item())
-    return sum(losses[-10:]) / 10
+    return losses

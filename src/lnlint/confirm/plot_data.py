@@ -32,7 +32,9 @@ class PlotData:
     x_label: str
     y_label: str
     series: list[Series] = field(default_factory=list)
-    panels: list[list[Series]] = field(default_factory=list)  # more plots side by side, same axes
+    panels: list[list[Series]] = field(default_factory=list)  # plots side by side
+    panel_x_labels: list[str] = field(default_factory=list)  # per panel, when they differ
+    panel_y_labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -116,7 +118,18 @@ def depth_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
         cosine_panel.append(Series(label, [float(d) for d in depths], cosines))
         amplification_panel.append(Series(label, [float(d) for d in depths], amplifications))
     data.panels = [cosine_panel, amplification_panel]
-    data.notes = ["mean |cosine| between tokens at initialisation", "Liu's amplification (c_N / c_1)² / N"]
+    data.panel_y_labels = ["mean |cosine| between tokens at initialisation", "Liu's amplification (c_N / c_1)² / N"]
+    if options.train:  # --confirm=train: the loss curves with and without warmup
+        lr = options.lr or 3e-3
+        curves = []
+        for warmup in (0, 50):
+            losses = metrics.train_reversal(
+                lambda: build_stack(designs[0][1]), shape.d_model, lr, warmup, options.seed, options.device
+            )
+            curves.append(Series(f"post-LN, {warmup} warmup steps", [float(step) for step in range(1, len(losses) + 1)], losses))
+        data.panels.append(curves)
+        data.panel_x_labels = [data.x_label, data.x_label, "training step"]
+        data.panel_y_labels.append(f"sequence-reversal loss (Adam, lr {lr:g})")
     data.notes.append("Admin scaling: not drawn (admin_torch is not installed)")
     return data
 

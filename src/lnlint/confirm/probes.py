@@ -281,9 +281,10 @@ def depth_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
         stuck = cal.STUCK_LOSS * math.log(10)
         rescue = cal.WARMUP_RESCUES * math.log(10)
         for warmup in (0, 50):
-            found[f"train_loss_warmup_{warmup}"] = metrics.train_reversal(
+            losses = metrics.train_reversal(
                 lambda: build_stack(train_shape), train_shape.d_model, lr, warmup, options.seed, options.device
             )
+            found[f"train_loss_warmup_{warmup}"] = sum(losses[-10:]) / 10  # the last 10 steps
         summary += (
             f"; sequence reversal after 200 steps: loss {found['train_loss_warmup_0']:.2f} without warmup, "
             f"{found['train_loss_warmup_50']:.2f} with 50 warmup steps (stuck above {stuck:.2f})"
