@@ -91,3 +91,15 @@ def test_with_training_the_depth_picture_adds_the_loss_curves_with_and_without_w
     without, with_warmup = data.panels[2]
     assert (without.label, with_warmup.label) == ("post-LN, 0 warmup steps", "post-LN, 50 warmup steps")
     assert len(without.y) == len(with_warmup.y) == 200 and without.y != with_warmup.y
+
+
+def test_argument_rules_are_drawn_beside_torchs_default():
+    from lnlint.confirm.plot_data import PLOTTED
+
+    dropout = PLOTTED["LN008"](BuildPlan("TransformerEncoderLayer", {"d_model": 32, "nhead": 4, "dropout": 1.0}), CPU, "t")
+    assert [s.y[0] for s in dropout.series][0] == 1.0 and 0.0 < dropout.series[1].y[0] < 0.3
+    empty = PLOTTED["LN011"](BuildPlan("TransformerEncoderLayer", {"d_model": 32, "nhead": 4, "dim_feedforward": 0}), CPU, "t")
+    assert [s.y[0] for s in empty.series] == [1.0, 512.0]
+    nan = PLOTTED["LN010"](BuildPlan("LayerNorm", {"normalized_shape": 16, "eps": 0.0}), CPU, "t")
+    assert [s.y[0] for s in nan.series] == [1.0, 0.0] and nan.y_label.startswith("share of an all-zero token")
+    assert PLOTTED["LN008"](BuildPlan("TransformerEncoderLayer", {"d_model": 32, "nhead": 4, "dropout": 1.5}), CPU, "t") is None

@@ -60,7 +60,7 @@ def _draw_series(ax, data: PlotData, series: Series, colour: str) -> None:
     if data.kind == "width":
         distinct = len({(round(x, 3), round(y, 3)) for x, y in zip(series.x, series.y)})
         ax.scatter(series.x, series.y, s=12, alpha=0.6, color=colour, label=f"{len(series.x)} tokens, {distinct} distinct points")
-    elif data.kind == "heads":
-        ax.bar([f"{int(x)}" for x in series.x], series.y, color=colour, label=f"{series.label}: head_dim {int(series.x[0])}")
+    elif data.kind == "bars":
+        ax.bar([series.label.partition(": ")[2] or series.label], series.y, color=colour, label=series.label)
     else:
         ax.plot(series.x, series.y, marker="o" if len(series.x) <= 50 else None, markersize=4, color=colour, label=series.label)

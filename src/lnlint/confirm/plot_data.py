@@ -25,7 +25,8 @@ class Series:
 
 @dataclass
 class PlotData:
-    """What one picture shows: `kind` is width, depth, final-norm or heads."""
+    """What one picture shows: `kind` is width (scatter), depth or final-norm (curves), or
+    bars (one bar per design)."""
 
     kind: str
     title: str
@@ -152,7 +153,7 @@ def final_norm_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotD
 def heads_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
     """LN004: distinct attention targets per head, this head_dim beside head_dim 8 (or the
     widest a narrower model allows)."""
-    data = PlotData("heads", title, "head_dim", "distinct attention targets per head (32 tokens)")
+    data = PlotData("bars", title, "head_dim", "distinct attention targets per head (32 tokens)")
     x = metrics.random_input((cal.DEPTH_BATCH, 32, plan.d_model), options.seed, options.device)
     heads_name = "num_heads" if plan.kind == "MultiheadAttention" else "nhead"
     given = int(plan.kwargs.get(heads_name, 1) or 1)
@@ -162,8 +163,40 @@ def heads_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
             continue
         model = seeded_stack(one_of_each(BuildPlan(plan.kind, {**plan.kwargs, heads_name: nhead})), options.seed, options.device)
         attention = model if plan.kind == "MultiheadAttention" else first_layer(model).self_attn
-        data.series.append(Series(label, [float(plan.d_model // nhead)], [metrics.distinct_attention_targets(attention, x)]))
+        head_dim = plan.d_model // nhead
+        data.series.append(Series(f"{label}: head_dim {head_dim}", [float(head_dim)], [metrics.distinct_attention_targets(attention, x)]))
     return data
 
 
-PLOTTED = {"LN001": width_data, "LN002": width_data, "LN004": heads_data, "LN005": depth_data, "LN006": final_norm_data}
+def _against_default(plan: BuildPlan, options: ProbeOptions, title: str, code: str) -> PlotData | None:
+    """LN008, LN010, LN011: the probe's measurement for this design beside torch's default
+    value of the argument at fault (None: torch refused to build it; nothing to draw)."""
+    from lnlint.confirm.probes import PROBES
+
+    name, default, metric, label = _MEASURED[code]
+    if plan.kind in ("LayerNorm", "RMSNorm", "GroupNorm"):
+        name = "eps"
+    given = plan.kwargs.get(name)
+    if code == "LN010" and given is not None and float(given) <= 0:
+        metric, label = "nan_share_of_constant_tokens", "share of an all-zero token's outputs that are NaN"
+    default = 4 * plan.d_model if code == "LN011" else default
+    data = PlotData("bars", title, name, label)
+    for design, value in (("this design", plan.kwargs.get(name)), ("torch's default", default)):
+        measured = PROBES[code](BuildPlan(plan.kind, {**plan.kwargs, name: value}, plan.depth, plan.final_norm), options)
+        if metric not in measured.metrics:
+            return None
+        data.series.append(Series(f"{design}: {name}={value}", [float(len(data.series))], [measured.metrics[metric]]))
+    return data
+
+
+# rule → (argument, torch's default, the probe's metric, what it is)
+_MEASURED = {
+    "LN008": ("dropout", 0.1, "zero_share", "share of the sublayers' outputs that are zero in training"),
+    "LN010": ("layer_norm_eps", 1e-5, "output_std_of_std_0.3_tokens", "output std of tokens of std 0.3"),
+    "LN011": ("dim_feedforward", 2048, "distinct_feedforward_rows", "distinct feed-forward outputs over 512 tokens"),
+}
+
+PLOTTED = {
+    "LN001": width_data, "LN002": width_data, "LN004": heads_data, "LN005": depth_data, "LN006": final_norm_data,
+    **{code: lambda plan, options, title, code=code: _against_default(plan, options, title, code) for code in _MEASURED},
+}
