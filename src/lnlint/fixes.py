@@ -20,10 +20,9 @@ from lnlint.findings import Finding
 from lnlint.frontends.source import SourceError, decode_python, read_regular_file
 from lnlint.settings import Settings
 from lnlint.frontends.signatures import SIGNATURES
-from lnlint.spec import STACK_KINDS, TRANSFORMER_PARTS, LayerSpec, StackSpec, Value
+from lnlint.spec import STACK_KINDS, TRANSFORMER_PARTS, LayerSpec, StackSpec, Value, attention_names
 from lnlint.suppression import with_noqa
 
-_HEADS_NAMES = {False: ("d_model", "nhead"), True: ("embed_dim", "num_heads")}  # by: is it MultiheadAttention
 _MODULE = "{module}"  # in an edit's code: the module the call itself names (`nn` of `nn.X(...)`)
 
 
@@ -94,7 +93,7 @@ def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
     elif finding.code in ("LN003", "LN004") and isinstance(spec, LayerSpec):
         heads = _fewer_heads(spec, thresholds.get("min-head-dim", 2))
         if heads is not None:
-            edits = [_edit(spec.kind, *at, _HEADS_NAMES[spec.kind == "MultiheadAttention"][1], str(heads))]
+            edits = [_edit(spec.kind, *at, attention_names(spec.kind)[1], str(heads))]
     return Fix(finding, autofix["applicability"], tuple(edits)) if edits else None
 
 
@@ -131,7 +130,7 @@ def _pre_ln(spec: StackSpec) -> list[Edit]:
 def _fewer_heads(spec: LayerSpec, min_head_dim: int) -> int | None:
     """The largest head count ≤ the given one that divides d_model with head_dim ≥ min-head-dim,
     when nhead is a literal written at the construction."""
-    width_name, heads_name = _HEADS_NAMES[spec.kind == "MultiheadAttention"]
+    width_name, heads_name = attention_names(spec.kind)
     d_model, nhead = spec.arg(width_name), spec.arg(heads_name)
     if not (isinstance(nhead, Value) and nhead.origin == "literal" and isinstance(nhead.value, int)):
         return None

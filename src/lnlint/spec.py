@@ -151,6 +151,12 @@ NORM_KINDS = ("LayerNorm", "RMSNorm", "GroupNorm")
 TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer",) + NORM_KINDS + ("MultiheadAttention",)
 
 
+def attention_names(kind: str) -> tuple[str, str]:
+    """(width, head count) as `kind`'s constructor names them: MultiheadAttention's
+    embed_dim and num_heads, the Transformer classes' d_model and nhead."""
+    return ("embed_dim", "num_heads") if kind == "MultiheadAttention" else ("d_model", "nhead")
+
+
 def feature_count(normalized_shape: object) -> int | None:
     """How many features a LayerNorm of this `normalized_shape` normalises over: the number
     itself, or the product of a tuple or list of dimensions; None when that is not a valid

@@ -11,6 +11,7 @@ from lnlint.confirm import calibration as cal
 from lnlint.confirm import metrics
 from lnlint.confirm.build import BuildPlan, build_stack, first_layer, one_of_each, seeded_stack, width_proxy
 from lnlint.confirm.probes import ProbeOptions
+from lnlint.spec import attention_names
 
 HEALTHY_WIDTH = 64
 MAX_DEPTH_POINTS = 24
@@ -98,7 +99,7 @@ def depth_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
     """LN005: token cosine at initialisation and Liu's amplification against depth, for the
     post-LN stack and the same stack pre-LN with a final norm."""
     data = PlotData("depth", title, "depth (layers)", "")
-    shape = width_proxy(BuildPlan(plan.kind, plan.kwargs, plan.depth, plan.final_norm))
+    shape = width_proxy(plan)
     x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
     designs = (
         ("post-LN (this design)", BuildPlan(shape.kind, {**shape.kwargs, "norm_first": False}, shape.depth, shape.final_norm)),
@@ -155,7 +156,7 @@ def heads_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
     widest a narrower model allows)."""
     data = PlotData("bars", title, "head_dim", "distinct attention targets per head (32 tokens)")
     x = metrics.random_input((cal.DEPTH_BATCH, 32, plan.d_model), options.seed, options.device)
-    heads_name = "num_heads" if plan.kind == "MultiheadAttention" else "nhead"
+    heads_name = attention_names(plan.kind)[1]
     given = int(plan.kwargs.get(heads_name, 1) or 1)
     wanted = (("this design", given), ("comparison", max(1, plan.d_model // min(8, plan.d_model))))
     for label, nhead in wanted:

@@ -6,7 +6,7 @@ from typing import Iterator, Mapping
 
 from lnlint.rules.violation import Violation
 from lnlint.rules.reading import as_int
-from lnlint.spec import LayerSpec, Resolved, Spec, cite
+from lnlint.spec import LayerSpec, Resolved, Spec, attention_names, cite
 
 CODES = ("LN003", "LN004")
 _ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer", "MultiheadAttention")
@@ -27,7 +27,7 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
         return
     # MultiheadAttention names them embed_dim and num_heads (kdim and vdim size the keys and
     # values it is given, not the heads: embed_dim still splits into num_heads)
-    width_name, heads_name = ("embed_dim", "num_heads") if spec.kind == "MultiheadAttention" else ("d_model", "nhead")
+    width_name, heads_name = attention_names(spec.kind)
     d_model, nhead = as_int(spec.arg(width_name)), as_int(spec.arg(heads_name))
     if d_model is None or nhead is None or d_model < 1:
         return

@@ -28,7 +28,7 @@ def python_specs(text: str, data: bytes, path: Path, display: str, project: Pyth
         return []
     module = project.parsed(path, text)
     if module is None:
-        module = project.add(path, display, text, parse(text))
+        module = project.add(path, display, text, parse(text), builds=named)
     try:
         return project.specs(module)
     except RecursionError:

@@ -219,8 +219,9 @@ class PythonProject:
         known = self._modules.get(path.resolve())
         return known if known is not None and known.text == text else None
 
-    def add(self, path: Path, display: str, text: str, tree: ast.Module) -> Module:
-        """A module parsed by the caller (the file being linted, shown as `display`)."""
+    def add(self, path: Path, display: str, text: str, tree: ast.Module, builds: bool | None = None) -> Module:
+        """A module parsed by the caller (the file being linted, shown as `display`);
+        `builds`: whether its code names a torch class, when the caller already knows."""
         from lnlint.frontends.python.facts import index_module
         from lnlint.frontends.python.frontend import Extractor
         from lnlint.frontends.python.values import Resolver
@@ -236,6 +237,7 @@ class PythonProject:
         resolver = Resolver(index)
         parsed = Module(path, display, named[0] if named else None, bool(named and named[1]), text, index, resolver,
                         Extractor(index, display, self.policy, resolver))
+        parsed._builds = builds
         resolver.imported = lambda qualname, local: self.imported_value(parsed, qualname)
         resolver.imported_class = lambda qualname: self.imported_class(parsed, qualname)
         self._modules[path] = parsed
