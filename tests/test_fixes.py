@@ -74,10 +74,65 @@ def test_unfixable_rules_and_values_from_elsewhere_are_left_alone(project):
     project.write("pyproject.toml", '[tool.lnlint]\nunfixable = ["LN007"]\nfixable = ["LN00"]\n')
     project.run("--fix", "model.py")
     assert path.read_text() == MODEL
-    heads = "import torch.nn as nn\n\nH = 16\nlayer = nn.TransformerEncoderLayer(16, H)\nkw = nn.TransformerEncoderLayer(16, **{'nhead': 16})\n"
+    heads = (
+        "import torch.nn as nn\n\nH = 16\nK = {'nhead': 16}\n\n\ndef build(nhead=16):\n"
+        "    return nn.TransformerEncoderLayer(16, nhead)\n\n\n"
+        "layer = nn.TransformerEncoderLayer(16, H)\nkw = nn.TransformerEncoderLayer(16, **K)\nbuilt = build()\n"
+    )
     other = project.write("named.py", heads)
+    assert pick(project.lint("named.py"), "code") == ["LN004", "LN004", "LN004"]
     project.run("--isolated", "--fix", "--unsafe-fixes", "named.py")
-    assert other.read_text() == heads  # nhead is not a literal at the construction
+    # a constant, a named dict and a parameter's default have other users: left alone
+    assert other.read_text() == heads
+
+
+CALLER = """from builder import build
+
+small = build(d_model=12, nhead=8)  # the numbers are chosen here
+"""
+BUILDER = """import torch.nn as nn
+
+
+def build(d_model, nhead):
+    return nn.TransformerEncoderLayer(d_model, nhead, norm_first=True)
+"""
+
+
+def test_a_head_count_written_at_a_call_site_is_fixed_there(project):
+    caller, builder = project.write("train.py", CALLER), project.write("builder.py", BUILDER)
+    assert pick(project.lint("train.py"), "code") == ["LN003"]
+    run = project.run("--isolated", "--diff", "--unsafe-fixes", "train.py")
+    assert run.exit_code == 1 and run.output.startswith("--- a/train.py\n+++ b/train.py\n")
+    assert "+small = build(d_model=12, nhead=6)  # the numbers are chosen here\n" in run.output
+    run = project.run("--isolated", "--fix", "--unsafe-fixes", "--show-fixes", "train.py")
+    assert "train.py:3: LN003 (unsafe) nhead 8 → 6 at train.py:3" in run.stderr
+    assert caller.read_text() == CALLER.replace("nhead=8", "nhead=6") and builder.read_text() == BUILDER
+    assert pick(project.lint("train.py"), "code") == []
+
+
+CONFIG = """# model size
+model:
+  d_model: 12   # width
+  nhead: 8      # heads: chosen by hand
+  num_layers: 2
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fixed"),
+    [
+        ("conf.yaml", CONFIG, CONFIG.replace("nhead: 8  ", "nhead: 6  ")),
+        ("conf.json", '{\n  "d_model": 12,\n\t"nhead":   8 ,\n  "norm_first": true}\n', '{\n  "d_model": 12,\n\t"nhead":   6 ,\n  "norm_first": true}\n'),
+    ],
+)
+def test_a_head_count_in_a_config_is_rewritten_in_place(project, name, text, fixed):
+    path = project.write(name, text)
+    assert "LN003" in pick(project.lint(name), "code")
+    assert project.run("--isolated", "--fix", name).exit_code == 1  # unsafe: not without the flag
+    assert path.read_text() == text
+    project.run("--isolated", "--fix", "--unsafe-fixes", name)
+    assert path.read_text() == fixed  # comments, spacing and tabs as they were
+    assert "LN003" not in pick(project.lint(name), "code")
 
 
 def test_add_noqa_silences_every_finding_and_extends_existing_comments(project):
@@ -109,10 +164,21 @@ def test_sarif_carries_each_fix_as_a_replacement(project):
         "deletedRegion": {"startLine": 7, "startColumn": 1, "endLine": 7, "endColumn": 1},
         "insertedContent": {"text": "    enable_nested_tensor=False,\n"},
     }
-    assert results["LN004"]["fixes"][0]["description"]["text"] == "LN004 unsafe fix: pass nhead=8"
+    assert results["LN004"]["fixes"][0]["description"]["text"] == "LN004 unsafe fix: nhead 16 → 8 at model.py:8"
     assert "fixes" not in results["LN002"]
     schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     jsonschema.validate(run.json(), schema)
+
+
+def test_sarif_points_a_call_site_fix_at_the_file_it_edits(project):
+    project.write("train.py", CALLER), project.write("builder.py", BUILDER)
+    run = project.run("--isolated", "--output-format", "sarif", "train.py", "builder.py")
+    (result,) = run.json()["runs"][0]["results"]
+    (change,) = result["fixes"][0]["artifactChanges"]
+    assert change["artifactLocation"]["uri"] == "train.py"
+    assert change["replacements"] == [
+        {"deletedRegion": {"startLine": 3, "startColumn": 33, "endLine": 3, "endColumn": 34}, "insertedContent": {"text": "6"}}
+    ]
 
 
 def test_post_ln_fix_makes_the_stack_pre_ln_with_its_final_norm(project):

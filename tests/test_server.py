@@ -177,3 +177,19 @@ async def test_a_rules_fix_is_a_code_action(client: LanguageClient, tmp_path):
     lines[3] = lines[3][: start.character] + edit.new_text + lines[3][end.character :]
     _change(client, uri, 2, "".join(lines))
     assert await _published(client, uri) == []
+
+
+@pytest.mark.asyncio
+async def test_a_head_count_in_a_config_is_fixed_in_place_by_a_code_action(client: LanguageClient, tmp_path):
+    text = "model:\n  d_model: 12  # width\n  nhead: 8  # heads\n  norm_first: true\n"
+    uri = (tmp_path / "conf.yaml").as_uri()
+    _open(client, uri, text, "yaml")
+    (diagnostic,) = await _published(client, uri)
+    assert diagnostic.code == "LN003"
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), diagnostic.range, types.CodeActionContext([diagnostic]))
+    )
+    fix = next(a for a in actions if a.title.startswith("Fix LN003"))
+    assert "nhead 8 → 6" in fix.title and "(unsafe" in fix.title and not fix.is_preferred
+    (edit,) = fix.edit.changes[uri]
+    assert (edit.range, edit.new_text) == (types.Range(types.Position(2, 9), types.Position(2, 10)), "6")

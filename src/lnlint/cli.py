@@ -213,7 +213,7 @@ def check(
         if show_fixes:
             for file in fixed:
                 for fix in file.fixes:
-                    fix_report += f"  {file.path}:{fix.finding.location.line}: {fix.finding.code} ({fix.applicability}) {fix.describe()}\n"
+                    fix_report += f"  {file.path}:{fix.line}: {fix.finding.code} ({fix.applicability}) {fix.describe()}\n"
         unsafe_left = sum(1 for fix in offered if fix.applicability == "unsafe" and not unsafe_fixes)
         if unsafe_left:
             fix_report += f"{unsafe_left} more fixable with --unsafe-fixes.\n"

@@ -3,27 +3,33 @@
 A fix is declared with its rule in the catalogue (`autofix`: safe or unsafe, and what it
 changes). Fixes are made with libcst on the concrete syntax tree, so every comment, space and
 quote outside the edited argument stays; the fixed file must parse, or it is left as it was.
-A fix is offered only where the value to change is written at the construction itself (a
-value that comes from a call site or a config elsewhere is not edited).
+A fix edits arguments of the reported construction itself, or rewrites a whole number where
+the source writes it: at the construction, at a call site whose literal reached it, or as a
+config key's own scalar (a text edit there: the file's comments and layout stay). A value
+that comes from a constant, a parameter's default or an interpolation is not edited: other
+users of it would change too.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Union
 
 from lnlint.catalogue import load_catalogue
 from lnlint.findings import Finding
-from lnlint.frontends.source import SourceError, decode_python, read_regular_file
+from lnlint.frontends.source import SourceError, decode_python, decode_text, read_regular_file
 from lnlint.settings import Settings
 from lnlint.frontends.signatures import SIGNATURES
-from lnlint.spec import STACK_KINDS, TRANSFORMER_PARTS, LayerSpec, StackSpec, Value, attention_names
+from lnlint.spec import STACK_KINDS, TRANSFORMER_PARTS, LayerSpec, Location, StackSpec, Value, attention_names
 from lnlint.suppression import with_noqa
 
 _MODULE = "{module}"  # in an edit's code: the module the call itself names (`nn` of `nn.X(...)`)
+_CONFIG_SUFFIXES = (".yaml", ".yml", ".json")
+_YAML_LINE = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")  # where YAML's marks count a new line
 
 
 @dataclass(frozen=True)
@@ -38,15 +44,37 @@ class Edit:
     position: int | None = None
 
     def describe(self) -> str:
-        """`norm=LayerNorm(512)`: the argument the edit gives, as a message shows it."""
-        return f"{self.name}={self.code.replace(_MODULE + '.', '')}"
+        """`pass norm=LayerNorm(512)`: the argument the edit gives, as a message shows it."""
+        return f"pass {self.name}={self.code.replace(_MODULE + '.', '')}"
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """Write `text` in place of the whole number `old`, written at `at`, that gives `name`."""
+
+    at: Location
+    name: str
+    old: int
+    text: str
+
+    @property
+    def line(self) -> int:
+        return self.at.line
+
+    def describe(self) -> str:
+        return f"{self.name} {self.old} → {self.text} at {self.at.path}:{self.at.line}"
 
 
 @dataclass(frozen=True)
 class Fix:
     finding: Finding
     applicability: str
-    edits: tuple[Edit, ...]  # made together or not at all
+    edits: tuple[Union[Edit, Rewrite], ...]  # made together or not at all
+    path: str  # the file the edits are in: the finding's, or where a rewritten number is written
+
+    @property
+    def line(self) -> int:
+        return self.edits[0].line
 
     def describe(self) -> str:
         return ", ".join(edit.describe() for edit in self.edits)
@@ -73,15 +101,22 @@ def _edit(kind: str, line: int, column: int, name: str, code: str) -> Edit:
     return Edit(line, column, name, code, names.index(name) if name in names else None)
 
 
+def _editable(path: str) -> bool:
+    return path.endswith(".py") or path.lower().endswith(_CONFIG_SUFFIXES)
+
+
 def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
-    """The fix of a finding, when its rule declares one and the values are written at the
-    constructions in this file (no value chain from elsewhere, a `.py` file)."""
+    """The fix of a finding, when its rule declares one and the source writes what must
+    change where a fix may edit it (see the module's docstring)."""
     autofix = load_catalogue()[finding.code].autofix
     spec = finding.spec
-    if autofix is None or spec is None or finding.related or finding.location.cell is not None:
+    if autofix is None or spec is None:
         return None
-    if not finding.location.path.endswith(".py"):
-        return None
+    if finding.code in ("LN003", "LN004") and isinstance(spec, LayerSpec):
+        rewrite = _fewer_heads(spec, thresholds.get("min-head-dim", 2))
+        return Fix(finding, autofix["applicability"], (rewrite,), rewrite.at.path) if rewrite is not None else None
+    if finding.related or finding.location.cell is not None or not finding.location.path.endswith(".py"):
+        return None  # the arguments to add belong to a construction elsewhere, or in a notebook
     at = (finding.location.line, finding.location.column)
     edits: list[Edit] = []
     if finding.code == "LN007" and isinstance(spec, StackSpec):
@@ -90,11 +125,7 @@ def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
         edits = [edit for edit in [_final_norm(spec, *at)] if edit is not None]
     elif finding.code == "LN005" and isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec):
         edits = _pre_ln(spec)
-    elif finding.code in ("LN003", "LN004") and isinstance(spec, LayerSpec):
-        heads = _fewer_heads(spec, thresholds.get("min-head-dim", 2))
-        if heads is not None:
-            edits = [_edit(spec.kind, *at, attention_names(spec.kind)[1], str(heads))]
-    return Fix(finding, autofix["applicability"], tuple(edits)) if edits else None
+    return Fix(finding, autofix["applicability"], tuple(edits), finding.location.path) if edits else None
 
 
 def _final_norm(spec: StackSpec, line: int, column: int) -> Edit | None:
@@ -127,18 +158,18 @@ def _pre_ln(spec: StackSpec) -> list[Edit]:
     return edits
 
 
-def _fewer_heads(spec: LayerSpec, min_head_dim: int) -> int | None:
-    """The largest head count ≤ the given one that divides d_model with head_dim ≥ min-head-dim,
-    when nhead is a literal written at the construction."""
+def _fewer_heads(spec: LayerSpec, min_head_dim: int) -> Rewrite | None:
+    """The head count rewritten to the largest one ≤ the given one that divides d_model with
+    head_dim ≥ min-head-dim, when the given one is a number written in a file a fix edits."""
     width_name, heads_name = attention_names(spec.kind)
     d_model, nhead = spec.arg(width_name), spec.arg(heads_name)
-    if not (isinstance(nhead, Value) and nhead.origin == "literal" and isinstance(nhead.value, int)):
+    if not (isinstance(nhead, Value) and nhead.written is not None and _editable(nhead.written.path)):
         return None
-    if not (isinstance(d_model, Value) and isinstance(d_model.value, int) and d_model.value > 0):
+    if not (isinstance(d_model, Value) and type(d_model.value) is int and d_model.value > 0):
         return None
-    for heads in range(min(nhead.value, d_model.value), 0, -1):
+    for heads in range(min(nhead.value, d_model.value), 0, -1):  # type: ignore[call-overload]
         if d_model.value % heads == 0 and d_model.value // heads >= min_head_dim:
-            return heads
+            return Rewrite(nhead.written, heads_name, nhead.value, str(heads))  # type: ignore[arg-type]
     return None
 
 
@@ -151,60 +182,123 @@ def fix_files(fixes: Iterable[Fix]) -> list[FixedFile]:
     """Each file with its fixes applied (nothing is written here)."""
     by_path: dict[str, list[Fix]] = {}
     for fix in fixes:
-        by_path.setdefault(fix.finding.location.path, []).append(fix)
+        by_path.setdefault(fix.path, []).append(fix)
     fixed = []
     for name, file_fixes in sorted(by_path.items()):
-        path = Path(name)
-        try:
-            before = decode_python(read_regular_file(path) or b"")
-        except (OSError, SourceError):
+        before = fixable_text(name)
+        if before is None:
             continue
-        after, applied = apply_edits(before, file_fixes)
+        after, applied = apply_edits(before, file_fixes, name)
         if applied:
-            fixed.append(FixedFile(path, before, after, applied))
+            fixed.append(FixedFile(Path(name), before, after, applied))
     return fixed
 
 
-def apply_edits(text: str, fixes: list[Fix]) -> tuple[str, list[Fix]]:
-    """`text` with the fixes' edits made, and the fixes that were; the text unchanged when
-    the result would not parse."""
+def fixable_text(path: str) -> str | None:
+    """The text of a file that fixes edit (None: it cannot be read as one)."""
+    try:
+        data = read_regular_file(Path(path)) or b""
+        return decode_python(data) if path.endswith(".py") else decode_text(data)
+    except (OSError, SourceError):
+        return None
+
+
+def apply_edits(text: str, fixes: list[Fix], path: str) -> tuple[str, list[Fix]]:
+    """`text` (of the file `path`) with the fixes' edits made, and the fixes that were; a fix
+    whose edits cannot all be made is left out, and the text stays as it was when the result
+    would not parse."""
+    todo = list(fixes)
+    edit = _edit_python if path.endswith(".py") else _edit_config
+    while todo:
+        result, made = edit(text, todo, path)
+        if result is None:
+            return text, []
+        incomplete = {id(fix) for fix in todo if made.get(id(fix), 0) != len(fix.edits)}
+        if not incomplete:
+            return result, todo
+        todo = [fix for fix in todo if id(fix) not in incomplete]  # and the pass is made again
+    return text, []
+
+
+def _edit_python(text: str, fixes: list[Fix], path: str) -> tuple[str | None, dict[int, int]]:
+    """The module with the edits made by libcst, and how many edits of each fix were made
+    (by the fix's id); None when the text does not parse, before or after."""
     import libcst as cst
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError:
-        return text, []
-    todo = list(fixes)
-    while todo:  # a fix whose edits cannot all be made is left out, and the pass made again
-        wanted: dict[tuple[int, int], list[tuple[Fix, Edit]]] = {}
-        for fix in todo:
-            for edit in fix.edits:
-                wanted.setdefault((edit.line, edit.column - 1), []).append((fix, edit))
-        made: dict[int, int] = {}
+        return None, {}
+    calls: dict[tuple[int, int], list[tuple[Fix, Edit]]] = {}
+    numbers: dict[tuple[int, int], tuple[Fix, Rewrite]] = {}
+    for fix in fixes:
+        for edit in fix.edits:
+            if isinstance(edit, Edit):
+                calls.setdefault((edit.line, edit.column - 1), []).append((fix, edit))
+            else:
+                numbers.setdefault((edit.at.line, edit.at.column - 1), (fix, edit))
+    made: dict[int, int] = {}
 
-        class CallEditor(cst.CSTTransformer):
-            METADATA_DEPENDENCIES = (PositionProvider,)
+    def count(fix: Fix) -> None:
+        made[id(fix)] = made.get(id(fix), 0) + 1
 
-            def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-                start = self.get_metadata(PositionProvider, original).start
-                for fix, edit in wanted.pop((start.line, start.column), []):
-                    edited = _with_argument(updated, edit)
-                    if edited is not None:
-                        made[id(fix)] = made.get(id(fix), 0) + 1
-                        updated = edited
+    class FixEditor(cst.CSTTransformer):
+        METADATA_DEPENDENCIES = (PositionProvider,)
+
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+            start = self.get_metadata(PositionProvider, original).start
+            for fix, edit in calls.pop((start.line, start.column), []):
+                edited = _with_argument(updated, edit)
+                if edited is not None:
+                    count(fix)
+                    updated = edited
+            return updated
+
+        def leave_Integer(self, original: cst.Integer, updated: cst.Integer) -> cst.Integer:
+            start = self.get_metadata(PositionProvider, original).start
+            found = numbers.pop((start.line, start.column), None)
+            if found is None or original.evaluated_value != found[1].old:
                 return updated
+            count(found[0])
+            return updated.with_changes(value=found[1].text)
 
-        result = MetadataWrapper(module).visit(CallEditor()).code
-        incomplete = {id(fix) for fix in todo if made.get(id(fix), 0) != len(fix.edits)}
-        if not incomplete:
-            try:
-                ast.parse(result)
-            except SyntaxError:  # an edit must never break the file
-                return text, []
-            return result, todo
-        todo = [fix for fix in todo if id(fix) not in incomplete]
-    return text, []
+    result = MetadataWrapper(module).visit(FixEditor()).code
+    try:
+        ast.parse(result)
+    except SyntaxError:  # an edit must never break the file
+        return None, {}
+    return result, made
+
+
+def _edit_config(text: str, fixes: list[Fix], path: str) -> tuple[str | None, dict[int, int]]:
+    """The YAML or JSON text with its numbers rewritten in place (never re-serialised: every
+    comment and space stays), and how many edits of each fix were made; None when the
+    result would not parse."""
+    from lnlint.frontends.configs.tree import compose
+
+    starts = [0]
+    for match in _YAML_LINE.finditer(text):
+        starts.append(match.end())
+    spans: dict[tuple[int, int], tuple[Fix, Rewrite, int, int]] = {}
+    for fix in fixes:
+        for edit in fix.edits:
+            at = edit.at if isinstance(edit, Rewrite) else None
+            if at is None or at.line > len(starts) or at.end_line > len(starts):
+                continue
+            start, end = starts[at.line - 1] + at.column - 1, starts[at.end_line - 1] + at.end_column - 1
+            if text[start:end].replace("_", "") == str(edit.old):
+                spans.setdefault((start, end), (fix, edit, start, end))
+    made: dict[int, int] = {}
+    result = text
+    for fix, edit, start, end in sorted(spans.values(), key=lambda item: -item[2]):
+        result = result[:start] + edit.text + result[end:]
+        made[id(fix)] = made.get(id(fix), 0) + 1
+    try:
+        compose(result, path.lower().endswith(".json"))
+    except SourceError:
+        return None, {}
+    return result, made
 
 
 def _with_argument(call, edit: Edit):
@@ -300,8 +394,9 @@ class Replacement:
 
 
 def replacement(fix: Fix, source: str) -> Replacement | None:
-    """The smallest replacement in `source` that makes `fix` (None: it cannot be made there)."""
-    after, applied = apply_edits(source, [fix])
+    """The smallest replacement in `source`, the text of `fix.path`, that makes `fix` (None:
+    it cannot be made there)."""
+    after, applied = apply_edits(source, [fix], fix.path)
     if not applied:
         return None
     start = 0

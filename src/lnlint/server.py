@@ -207,6 +207,7 @@ def _fix_actions(uri: str, text: str, wanted: list[types.Diagnostic]) -> list[ty
     findings, settings = _findings(uri, text)
     if settings is None:
         return []
+    document = Path(uris.to_fs_path(uri) or uri)
     lines = text.splitlines()
     actions = []
     for finding in findings:
@@ -214,18 +215,22 @@ def _fix_actions(uri: str, text: str, wanted: list[types.Diagnostic]) -> list[ty
         if fix is None or not settings.fixable_code(finding.code):
             continue
         diagnostic = next((d for d in wanted if d.code == finding.code and d.range == _range(finding.location, lines)), None)
-        change = replacement(fix, text) if diagnostic is not None else None
+        if diagnostic is None:
+            continue
+        target = _uri_of(fix.path, document)  # a call site or a config may hold the number to change
+        source = text if target == uris.from_fs_path(str(document.resolve())) else server.workspace.get_text_document(target).source
+        change = replacement(fix, source)
         if change is None:
             continue
         start = Location("", change.line, change.column, change.end_line, change.end_column)
-        edit = types.TextEdit(_range(start, lines), change.text)
+        edit = types.TextEdit(_range(start, source.splitlines()), change.text)
         unsafe = " (unsafe: changes what the model computes)" if fix.applicability == "unsafe" else ""
         actions.append(
             types.CodeAction(
-                title=f"Fix {finding.code}: pass {fix.describe()}{unsafe}",
+                title=f"Fix {finding.code}: {fix.describe()}{unsafe}",
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=[diagnostic],
-                edit=types.WorkspaceEdit(changes={uri: [edit]}),
+                edit=types.WorkspaceEdit(changes={target: [edit]}),
                 is_preferred=fix.applicability == "safe",
             )
         )

@@ -12,10 +12,15 @@ from typing import Mapping, Union
 
 @dataclass(frozen=True)
 class Value:
-    """A value the source determines, and where it came from ("literal", "torch default", ...)."""
+    """A value the source determines, and where it came from ("literal", "torch default", ...).
+
+    `written` is the span of the literal that gives the value, when the value is that literal
+    passed on unchanged (written at the construction, at a call site, or as a config key's
+    own scalar): a fix may edit the value there. Values compare without it."""
 
     value: object
     origin: str
+    written: "Location | None" = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

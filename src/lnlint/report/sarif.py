@@ -61,18 +61,14 @@ def _fixes(finding: Finding, sources: dict[str, str | None]) -> dict[str, object
     """SARIF's `fixes` for a finding whose rule has a fix that applies here (safe or not:
     the description says which)."""
     from lnlint.catalogue import default_thresholds
-    from lnlint.fixes import fix_for, replacement
-    from lnlint.frontends.source import SourceError, decode_python, read_regular_file
+    from lnlint.fixes import fix_for, fixable_text, replacement
 
     fix = fix_for(finding, default_thresholds())
     if fix is None:
         return {}
-    path = finding.location.path
+    path = fix.path
     if path not in sources:
-        try:
-            sources[path] = decode_python(read_regular_file(Path(path)) or b"")
-        except (OSError, SourceError):
-            sources[path] = None
+        sources[path] = fixable_text(path)
     source = sources[path]
     change = replacement(fix, source) if source is not None else None
     if change is None:
@@ -81,7 +77,7 @@ def _fixes(finding: Finding, sources: dict[str, str | None]) -> dict[str, object
     return {
         "fixes": [
             {
-                "description": {"text": f"{fix.finding.code} {fix.applicability} fix: pass {fix.describe()}"},
+                "description": {"text": f"{fix.finding.code} {fix.applicability} fix: {fix.describe()}"},
                 "artifactChanges": [
                     {
                         "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},

@@ -78,7 +78,7 @@ class ConfigExtractor:
         self.policy = policy
         self.nodes = list(walk(roots))
         self.parents: dict[int, Node | None] = {id(n): p for n, p in self.nodes}
-        self.resolver = ConfigResolver(roots, self.parents, groups)
+        self.resolver = ConfigResolver(roots, self.parents, groups, path)
         self.roots = roots
         self.is_json = is_json
         self.mitigations = policy.mitigations(self._mitigation_facts())

@@ -13,7 +13,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from lnlint.frontends.configs.tree import child, scalar_value
 from lnlint.frontends.source import SourceError
-from lnlint.spec import Resolved, Unknown, Value
+from lnlint.spec import Location, Resolved, Unknown, Value
 
 _FULL = re.compile(r"\$\{([^${}]*)\}")
 _REF = re.compile(r"<([^<>]+)>")
@@ -23,8 +23,11 @@ class ConfigResolver:
     """Resolves values of one file; `groups` are the configs its Hydra defaults list chose,
     by group name, which `${group.key}` reads as if they were composed into the file."""
 
-    def __init__(self, roots: list[Node], parents: dict[int, Node | None], groups: dict[str, Node] | None = None) -> None:
+    def __init__(
+        self, roots: list[Node], parents: dict[int, Node | None], groups: dict[str, Node] | None = None, path: str | None = None
+    ) -> None:
         self.roots = roots
+        self.path = path  # as findings show the file: where its scalars are `written`
         self.parents = parents
         self.groups = groups or {}
         self.cycles: list[SourceError] = []
@@ -109,11 +112,19 @@ class ConfigResolver:
         else:
             return Unknown(f"{key} is not a plain value")
         if target is node:
-            return Value(value, f"key {key} at line {self.line(node)}")
+            return Value(value, f"key {key} at line {self.line(node)}", self._written(node, value))
         where = f"line {self.line(target)}"
         if target.start_mark.name != node.start_mark.name:  # a config the defaults list chose
             where = f"{target.start_mark.name}:{self.line(target)}"
         return Value(value, f"key {key} = {node.value} = {value!r} ({where})")  # type: ignore[attr-defined]
+
+    def _written(self, node: Node, value: object) -> Location | None:
+        """Where a whole number is written in this file (a JSON file YAML could not read has
+        no positions)."""
+        if self.path is None or type(value) is not int or node.start_mark.name == "<json>":
+            return None
+        start, end = node.start_mark, node.end_mark
+        return Location(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
     def mapping(self, node: Node, container: Node | None) -> MappingNode | None:
         target = self.target(node, container)

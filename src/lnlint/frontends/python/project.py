@@ -234,7 +234,7 @@ class PythonProject:
             self._forget()  # the file changed since it was read: so may what was derived from it
         index = index_module(tree, text)
         named = self.module_name(path)
-        resolver = Resolver(index)
+        resolver = Resolver(index, path=display if display.endswith(".py") else None)  # a notebook's lines are not its file's
         parsed = Module(path, display, named[0] if named else None, bool(named and named[1]), text, index, resolver,
                         Extractor(index, display, self.policy, resolver))
         parsed._builds = builds

@@ -19,7 +19,7 @@ from lnlint.frontends.python.command_line import click_default, parsed_arguments
 from lnlint.frontends.python.facts import ModuleIndex
 from lnlint.frontends.python.records import Record, record_value
 from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
-from lnlint.spec import Resolved, Unknown, Value
+from lnlint.spec import Location, Resolved, Unknown, Value
 
 _MAX_DEPTH = 40
 _BUILTINS = frozenset(vars(builtins))
@@ -92,8 +92,10 @@ class Resolver:
         env: tuple[Scope, Mapping[str, Resolved]] | None = None,
         imported: Callable[[str, str], Resolved | None] | None = None,
         imported_class: Callable[[str], tuple["Resolver", ClassInfo] | None] | None = None,
+        path: str | None = None,
     ):
         self.index = index
+        self.path = path  # as findings show the file: where its literals are `written` (None: not editable)
         self.env = env
         self.imported = imported  # value of a name imported from the project's own modules
         self.imported_class = imported_class  # a class imported from them, with its module's resolver
@@ -103,7 +105,7 @@ class Resolver:
         self._uses: list[ParameterUse] = []
 
     def with_env(self, scope: Scope, params: Mapping[str, Resolved]) -> "Resolver":
-        return Resolver(self.index, (scope, params), self.imported, self.imported_class)
+        return Resolver(self.index, (scope, params), self.imported, self.imported_class, self.path)
 
     @contextlib.contextmanager
     def tracking(self) -> Iterator[ParameterUse]:
@@ -158,7 +160,9 @@ class Resolver:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (complex, type(...))):
                 return Unknown(f"`{self.code(node)}` is not a literal")
-            return Value(node.value, "literal")
+            if self.path is None or type(node.value) is not int:  # fixes edit whole numbers only
+                return Value(node.value, "literal")
+            return Value(node.value, "literal", Location(self.path, *self.index.source.span(node)))
         if isinstance(node, ast.Name):
             return self._name_value(node.id, scope)
         if isinstance(node, ast.UnaryOp):
@@ -428,7 +432,11 @@ class Resolver:
                 if given is None:
                     self._record(self._owner_of(node.id, scope), bound=False)
             if binding.kind == "assign" and binding.node is not None:
-                return self.mapping(binding.node, binding.scope)  # type: ignore[arg-type]
+                named = self.mapping(binding.node, binding.scope)  # type: ignore[arg-type]
+                if isinstance(named, Unknown):
+                    return named
+                # a named dict is read like a constant: its other users would change with it
+                return {key: Value(v.value, v.origin) if isinstance(v, Value) else v for key, v in named.items()}
         return Unknown(f"`{self.code(node)}` is not a dict lnlint can follow")
 
     def arguments(self, call: ast.Call, scope: Scope) -> Arguments:
