@@ -110,6 +110,50 @@ def test_a_head_count_written_at_a_call_site_is_fixed_there(project):
     assert pick(project.lint("train.py"), "code") == []
 
 
+def test_a_post_ln_flag_written_at_a_call_site_is_fixed_there(project):
+    builder = (
+        "import torch.nn as nn\n\n\ndef build(norm_first):\n"
+        "    return nn.Transformer(d_model=256, nhead=8, num_encoder_layers=24, num_decoder_layers=24, norm_first=norm_first)\n"
+    )
+    project.write("builder.py", builder)
+    caller = project.write("train.py", "from builder import build\n\nmodel = build(norm_first=False)  # post-LN\n")
+    assert pick(project.lint("train.py"), "code") == ["LN005", "LN005"]
+    run = project.run("--isolated", "--fix", "--unsafe-fixes", "train.py")
+    assert "Fixed 2 findings." in run.stderr  # encoder and decoder: one edit makes both pre-LN
+    assert caller.read_text() == "from builder import build\n\nmodel = build(norm_first=True)  # post-LN\n"
+    assert pick(project.lint("train.py"), "code") == []
+
+
+HYDRA = """encoder:
+  _target_: torch.nn.TransformerEncoder
+  num_layers: 24
+  enable_nested_tensor: false
+  encoder_layer:
+    _target_: torch.nn.TransformerEncoderLayer
+    d_model: 512
+    nhead: 8
+    norm_first: {flag}  # placement
+  norm: {{_target_: torch.nn.LayerNorm, normalized_shape: 512}}
+"""
+
+
+@pytest.mark.parametrize(("written", "fixed"), [("false", "true"), ("False", "True"), ("no", "yes"), ("OFF", "ON")])
+def test_a_post_ln_flag_in_a_config_is_rewritten_in_its_own_spelling(project, written, fixed):
+    path = project.write("model.yaml", HYDRA.format(flag=written))
+    assert pick(project.lint("model.yaml"), "code") == ["LN005"]
+    project.run("--isolated", "--fix", "--unsafe-fixes", "model.yaml")
+    assert path.read_text() == HYDRA.format(flag=fixed)
+    assert pick(project.lint("model.yaml"), "code") == []
+
+
+def test_a_post_ln_flag_in_a_config_without_a_final_norm_is_left_alone(project):
+    text = HYDRA.format(flag="false").replace("  norm: {_target_: torch.nn.LayerNorm, normalized_shape: 512}\n", "")
+    path = project.write("model.yaml", text)
+    assert pick(project.lint("model.yaml"), "code") == ["LN005"]
+    project.run("--isolated", "--fix", "--unsafe-fixes", "model.yaml")
+    assert path.read_text() == text  # pre-LN would need a final norm the fix cannot write here
+
+
 CONFIG = """# model size
 model:
   d_model: 12   # width

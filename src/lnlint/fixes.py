@@ -50,19 +50,20 @@ class Edit:
 
 @dataclass(frozen=True)
 class Rewrite:
-    """Write `text` in place of the whole number `old`, written at `at`, that gives `name`."""
+    """Write `new` in place of `old` (a whole number or a bool), written at `at`, that gives
+    argument `name`; spelled as the file's language spells it."""
 
     at: Location
     name: str
-    old: int
-    text: str
+    old: int | bool
+    new: int | bool
 
     @property
     def line(self) -> int:
         return self.at.line
 
     def describe(self) -> str:
-        return f"{self.name} {self.old} → {self.text} at {self.at.path}:{self.at.line}"
+        return f"{self.name} {self.old!r} → {self.new!r} at {self.at.path}:{self.at.line}"
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,11 @@ def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
     if finding.code in ("LN003", "LN004") and isinstance(spec, LayerSpec):
         rewrite = _fewer_heads(spec, thresholds.get("min-head-dim", 2))
         return Fix(finding, autofix["applicability"], (rewrite,), rewrite.at.path) if rewrite is not None else None
-    if finding.related or finding.location.cell is not None or not finding.location.path.endswith(".py"):
+    local = not finding.related and finding.location.cell is None and finding.location.path.endswith(".py")
+    if finding.code == "LN005" and isinstance(spec, StackSpec) and not (local and _pre_ln(spec)):
+        rewrite = _norm_first_where_written(spec)
+        return Fix(finding, autofix["applicability"], (rewrite,), rewrite.at.path) if rewrite is not None else None
+    if not local:
         return None  # the arguments to add belong to a construction elsewhere, or in a notebook
     at = (finding.location.line, finding.location.column)
     edits: list[Edit] = []
@@ -126,6 +131,21 @@ def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
     elif finding.code == "LN005" and isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec):
         edits = _pre_ln(spec)
     return Fix(finding, autofix["applicability"], tuple(edits), finding.location.path) if edits else None
+
+
+def _norm_first_where_written(spec: StackSpec) -> Rewrite | None:
+    """LN005's fix where the layers' `norm_first=False` is written at a call site or in a
+    config: True there, when the stack needs nothing else (nn.Transformer builds its own
+    final norms; another stack must have one already)."""
+    layer = spec.layer
+    norm_first = layer.arg("norm_first") if isinstance(layer, LayerSpec) else None
+    if not (isinstance(norm_first, Value) and norm_first.value is False and norm_first.written is not None):
+        return None
+    if not _editable(norm_first.written.path):
+        return None
+    if spec.kind in TRANSFORMER_PARTS or (isinstance(spec.final_norm, Value) and spec.final_norm.value is True):
+        return Rewrite(norm_first.written, "norm_first", False, True)
+    return None
 
 
 def _final_norm(spec: StackSpec, line: int, column: int) -> Edit | None:
@@ -169,7 +189,7 @@ def _fewer_heads(spec: LayerSpec, min_head_dim: int) -> Rewrite | None:
         return None
     for heads in range(min(nhead.value, d_model.value), 0, -1):  # type: ignore[call-overload]
         if d_model.value % heads == 0 and d_model.value // heads >= min_head_dim:
-            return Rewrite(nhead.written, heads_name, nhead.value, str(heads))  # type: ignore[arg-type]
+            return Rewrite(nhead.written, heads_name, nhead.value, heads)  # type: ignore[arg-type]
     return None
 
 
@@ -231,13 +251,13 @@ def _edit_python(text: str, fixes: list[Fix], path: str) -> tuple[str | None, di
     except cst.ParserSyntaxError:
         return None, {}
     calls: dict[tuple[int, int], list[tuple[Fix, Edit]]] = {}
-    numbers: dict[tuple[int, int], tuple[Fix, Rewrite]] = {}
+    numbers: dict[tuple[int, int], list[tuple[Fix, Rewrite]]] = {}
     for fix in fixes:
         for edit in fix.edits:
             if isinstance(edit, Edit):
                 calls.setdefault((edit.line, edit.column - 1), []).append((fix, edit))
             else:
-                numbers.setdefault((edit.at.line, edit.at.column - 1), (fix, edit))
+                numbers.setdefault((edit.at.line, edit.at.column - 1), []).append((fix, edit))
     made: dict[int, int] = {}
 
     def count(fix: Fix) -> None:
@@ -256,12 +276,22 @@ def _edit_python(text: str, fixes: list[Fix], path: str) -> tuple[str | None, di
             return updated
 
         def leave_Integer(self, original: cst.Integer, updated: cst.Integer) -> cst.Integer:
+            return self._rewritten(original, updated, original.evaluated_value)
+
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+            return self._rewritten(original, updated, {"True": True, "False": False}.get(original.value))
+
+        def _rewritten(self, original, updated, value: object):
             start = self.get_metadata(PositionProvider, original).start
-            found = numbers.pop((start.line, start.column), None)
-            if found is None or original.evaluated_value != found[1].old:
+            wanted = numbers.get((start.line, start.column), [])
+            if not wanted or type(value) is not type(wanted[0][1].old) or value != wanted[0][1].old:
                 return updated
-            count(found[0])
-            return updated.with_changes(value=found[1].text)
+            del numbers[(start.line, start.column)]
+            new = wanted[0][1].new
+            for fix, edit in wanted:
+                if edit.new == new:  # fixes that want the same number there are all made by it
+                    count(fix)
+            return cst.Name(repr(new)) if isinstance(new, bool) else updated.with_changes(value=repr(new))
 
     result = MetadataWrapper(module).visit(FixEditor()).code
     try:
@@ -280,25 +310,40 @@ def _edit_config(text: str, fixes: list[Fix], path: str) -> tuple[str | None, di
     starts = [0]
     for match in _YAML_LINE.finditer(text):
         starts.append(match.end())
-    spans: dict[tuple[int, int], tuple[Fix, Rewrite, int, int]] = {}
+    spans: dict[tuple[int, int], str] = {}
+    made: dict[int, int] = {}
     for fix in fixes:
         for edit in fix.edits:
             at = edit.at if isinstance(edit, Rewrite) else None
             if at is None or at.line > len(starts) or at.end_line > len(starts):
                 continue
             start, end = starts[at.line - 1] + at.column - 1, starts[at.end_line - 1] + at.end_column - 1
-            if text[start:end].replace("_", "") == str(edit.old):
-                spans.setdefault((start, end), (fix, edit, start, end))
-    made: dict[int, int] = {}
+            spelled = _config_spelling(text[start:end], edit)
+            if spelled is not None and spans.setdefault((start, end), spelled) == spelled:
+                made[id(fix)] = made.get(id(fix), 0) + 1
     result = text
-    for fix, edit, start, end in sorted(spans.values(), key=lambda item: -item[2]):
-        result = result[:start] + edit.text + result[end:]
-        made[id(fix)] = made.get(id(fix), 0) + 1
+    for (start, end), spelled in sorted(spans.items(), reverse=True):
+        result = result[:start] + spelled + result[end:]
     try:
         compose(result, path.lower().endswith(".json"))
     except SourceError:
         return None, {}
     return result, made
+
+
+_YAML_BOOLS = (("true", "false"), ("yes", "no"), ("on", "off"))  # YAML 1.1's spellings, as PyYAML reads them
+
+
+def _config_spelling(written: str, edit: Rewrite) -> str | None:
+    """`edit.new` spelled as the config spells `edit.old` (`no` → `yes`, `False` → `True`);
+    None when the text there is not `edit.old`."""
+    if not isinstance(edit.old, bool):
+        return str(edit.new) if written.replace("_", "") == str(edit.old) else None
+    for true, false in _YAML_BOOLS:
+        old, new = (true, false) if edit.old else (false, true)
+        if written.lower() == old:
+            return new.upper() if written.isupper() else new.capitalize() if written[:1].isupper() else new
+    return None
 
 
 def _with_argument(call, edit: Edit):

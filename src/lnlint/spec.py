@@ -16,7 +16,7 @@ class Value:
 
     `written` is the span of the literal that gives the value, when the value is that literal
     passed on unchanged (written at the construction, at a call site, or as a config key's
-    own scalar): a fix may edit the value there. Values compare without it."""
+    own scalar; whole numbers and bools): a fix may edit the value there. Values compare without it."""
 
     value: object
     origin: str

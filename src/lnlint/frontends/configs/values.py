@@ -119,9 +119,9 @@ class ConfigResolver:
         return Value(value, f"key {key} = {node.value} = {value!r} ({where})")  # type: ignore[attr-defined]
 
     def _written(self, node: Node, value: object) -> Location | None:
-        """Where a whole number is written in this file (a JSON file YAML could not read has
-        no positions)."""
-        if self.path is None or type(value) is not int or node.start_mark.name == "<json>":
+        """Where a whole number or a bool is written in this file (a JSON file YAML could not
+        read has no positions)."""
+        if self.path is None or type(value) not in (int, bool) or node.start_mark.name == "<json>":
             return None
         start, end = node.start_mark, node.end_mark
         return Location(self.path, start.line + 1, start.column + 1, end.line + 1, end.column + 1)

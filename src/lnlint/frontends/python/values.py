@@ -160,7 +160,7 @@ class Resolver:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (complex, type(...))):
                 return Unknown(f"`{self.code(node)}` is not a literal")
-            if self.path is None or type(node.value) is not int:  # fixes edit whole numbers only
+            if self.path is None or type(node.value) not in (int, bool):  # what fixes rewrite
                 return Value(node.value, "literal")
             return Value(node.value, "literal", Location(self.path, *self.index.source.span(node)))
         if isinstance(node, ast.Name):
