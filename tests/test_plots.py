@@ -102,4 +102,27 @@ def test_argument_rules_are_drawn_beside_torchs_default():
     assert [s.y[0] for s in empty.series] == [1.0, 512.0]
     nan = PLOTTED["LN010"](BuildPlan("LayerNorm", {"normalized_shape": 16, "eps": 0.0}), CPU, "t")
     assert [s.y[0] for s in nan.series] == [1.0, 0.0] and nan.y_label.startswith("share of an all-zero token")
-    assert PLOTTED["LN008"](BuildPlan("TransformerEncoderLayer", {"d_model": 32, "nhead": 4, "dropout": 1.5}), CPU, "t") is None
+    refused = PLOTTED["LN008"](BuildPlan("TransformerEncoderLayer", {"d_model": 32, "nhead": 4, "dropout": 1.5}), CPU, "t")
+    assert refused.kind == "outcomes" and refused.tick_labels == ["1.5\n(this design)", "0.1"]
+    assert [s.x for s in refused.series] == [[1.0], [0.0]]  # torch builds dropout 0.1 and raises for 1.5
+
+
+def test_rules_whose_probe_is_torchs_own_check_draw_what_torch_does_with_each_value(tmp_path):
+    from lnlint.confirm.plot_data import PLOTTED
+
+    def outcome(code, plan):
+        data = PLOTTED[code](plan, CPU, "t")
+        builds, fails = data.series
+        values = {label.split("\n")[0]: label for label in data.tick_labels}
+        return data, [data.tick_labels[int(x)].split("\n")[0] for x in builds.x], [data.tick_labels[int(x)].split("\n")[0] for x in fails.x], values
+
+    heads, builds, raises, labels = outcome("LN003", layer(6, 4))
+    assert (builds, raises) == (["1", "2", "3", "6"], ["4", "5", "7", "8"]) and labels["4"] == "4\n(this design)"
+    assert heads.series[0].y == [6.0, 3.0, 2.0, 1.0] and heads.series[1].y[0] == 1.5  # d_model / nhead
+    groups = outcome("LN012", BuildPlan("GroupNorm", {"num_groups": 3, "num_channels": 16}))
+    assert (groups[1], groups[2]) == (["1", "2", "4"], ["3", "5", "6", "7"])
+    activation = outcome("LN009", BuildPlan("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "activation": "swish"}))
+    assert (activation[1], activation[2]) == (["relu", "gelu"], ["swish"])
+    nested = outcome("LN007", BuildPlan("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "norm_first": True}, 2))
+    assert (nested[1], nested[2], nested[0].series[1].label) == (["False"], ["True"], "torch warns it turns the fast path off")
+    assert imread(draw(heads, tmp_path / "heads.png")).shape[:2] == (800, 1200)

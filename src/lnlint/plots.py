@@ -46,7 +46,13 @@ def draw(data: PlotData, path: Path, size: tuple[int, int] = (1200, 800)) -> Pat
         if data.kind == "width":
             ax.set_title(panel[0].label, fontsize=11)
             ax.set_aspect("equal", adjustable="datalim")
-        ax.grid(True, alpha=0.3)
+        if data.kind == "outcomes":
+            ax.set_xticks(range(len(data.tick_labels)), data.tick_labels)
+            if not data.y_label:  # the bars say only what happened
+                ax.set_yticks([])
+            ax.set_ylim(0, 1.3 * max(y for series in panel for y in series.y))  # room for the legend
+        if data.kind != "outcomes":
+            ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=9)
     figure.suptitle(data.title + (f"\n{'; '.join(data.notes)}" if data.notes else ""), fontsize=12)
     figure.tight_layout()
@@ -60,6 +66,11 @@ def _draw_series(ax, data: PlotData, series: Series, colour: str) -> None:
     if data.kind == "width":
         distinct = len({(round(x, 3), round(y, 3)) for x, y in zip(series.x, series.y)})
         ax.scatter(series.x, series.y, s=12, alpha=0.6, color=colour, label=f"{len(series.x)} tokens, {distinct} distinct points")
+    elif data.kind == "outcomes":
+        if series.x:
+            bars = ax.bar(series.x, series.y, color=colour, label=series.label, width=0.7)
+            if data.y_label:
+                ax.bar_label(bars, [f"{y:.3g}" for y in series.y], fontsize=9)
     elif data.kind == "bars":
         ax.bar([series.label.partition(": ")[2] or series.label], series.y, color=colour, label=series.label)
     else:

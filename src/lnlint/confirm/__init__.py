@@ -107,8 +107,6 @@ def _plot(finding: Finding, plan, options, folder: str) -> str | None:
         return None
     where = f"{finding.location.path}:{finding.location.line}"
     data = measure(plan, options, f"{finding.code} {finding.name}: {where}")
-    if data is None:
-        return None
     name = f"{finding.location.path.replace('/', '_').replace(chr(92), '_')}_{finding.location.line}_{finding.code}.png"
     return str(draw(data, Path(folder) / name))
 

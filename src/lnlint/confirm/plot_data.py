@@ -10,7 +10,7 @@ import torch
 from lnlint.confirm import calibration as cal
 from lnlint.confirm import metrics
 from lnlint.confirm.build import BuildPlan, build_stack, first_layer, one_of_each, seeded_stack, width_proxy
-from lnlint.confirm.probes import ProbeOptions
+from lnlint.confirm.probes import PROBES, ProbeOptions, construction_error
 from lnlint.spec import attention_names
 
 HEALTHY_WIDTH = 64
@@ -26,8 +26,8 @@ class Series:
 
 @dataclass
 class PlotData:
-    """What one picture shows: `kind` is width (scatter), depth or final-norm (curves), or
-    bars (one bar per design)."""
+    """What one picture shows: `kind` is width (scatter), depth or final-norm (curves), bars
+    (one bar per design), or outcomes (one bar per value tried, at `tick_labels`)."""
 
     kind: str
     title: str
@@ -38,6 +38,7 @@ class PlotData:
     panel_x_labels: list[str] = field(default_factory=list)  # per panel, when they differ
     panel_y_labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    tick_labels: list[str] = field(default_factory=list)  # outcomes: the value at each x
 
 
 def _project_2d(rows: torch.Tensor) -> tuple[list[float], list[float]]:
@@ -169,11 +170,9 @@ def heads_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
     return data
 
 
-def _against_default(plan: BuildPlan, options: ProbeOptions, title: str, code: str) -> PlotData | None:
+def _against_default(plan: BuildPlan, options: ProbeOptions, title: str, code: str) -> PlotData:
     """LN008, LN010, LN011: the probe's measurement for this design beside torch's default
-    value of the argument at fault (None: torch refused to build it; nothing to draw)."""
-    from lnlint.confirm.probes import PROBES
-
+    value of the argument at fault (what torch does with each, when it refuses the design's)."""
     name, default, metric, label = _MEASURED[code]
     if plan.kind in ("LayerNorm", "RMSNorm", "GroupNorm"):
         name = "eps"
@@ -185,7 +184,7 @@ def _against_default(plan: BuildPlan, options: ProbeOptions, title: str, code: s
     for design, value in (("this design", plan.kwargs.get(name)), ("torch's default", default)):
         measured = PROBES[code](BuildPlan(plan.kind, {**plan.kwargs, name: value}, plan.depth, plan.final_norm), options)
         if metric not in measured.metrics:
-            return None
+            return outcome_data(plan, options, title, code)
         data.series.append(Series(f"{design}: {name}={value}", [float(len(data.series))], [measured.metrics[metric]]))
     return data
 
@@ -197,7 +196,51 @@ _MEASURED = {
     "LN011": ("dim_feedforward", 2048, "distinct_feedforward_rows", "distinct feed-forward outputs over 512 tokens"),
 }
 
+def outcome_data(plan: BuildPlan, options: ProbeOptions, title: str, code: str) -> PlotData:
+    """LN003, LN007, LN009, LN012, and a value torch refuses for LN008/LN010/LN011: what
+    torch does with each value of the argument at fault near the design's (one bar per
+    value, coloured by whether torch raises, or for LN007 warns)."""
+    name, candidates = _candidates(plan, code)
+    given = plan.stack_kwargs.get(name, True) if code == "LN007" else plan.kwargs.get(name)
+    failure = "torch warns it turns the fast path off" if code == "LN007" else "torch raises"
+    fine = "torch builds it silently" if code == "LN007" else "torch builds it"
+    width = {"LN003": plan.d_model, "LN012": plan.kwargs.get("num_channels")}.get(code)
+    share = f"{attention_names(plan.kind)[0]} / {name}" if code == "LN003" else f"num_channels / {name}"
+    data = PlotData("outcomes", title, name, f"{share} (torch needs a whole number)" if width else "")
+    data.notes.append(f"each {name} built by torch with the design's other arguments")
+    data.series = [Series(fine, [], []), Series(failure, [], [])]
+    for position, value in enumerate(candidates):
+        if code == "LN007":
+            tried = BuildPlan(plan.kind, plan.kwargs, plan.depth, plan.final_norm, {**plan.stack_kwargs, name: value})
+        else:
+            tried = BuildPlan(plan.kind, {**plan.kwargs, name: value}, plan.depth, plan.final_norm, plan.stack_kwargs)
+        failed = PROBES[code](tried, options).verdict == "confirmed" if code == "LN007" else construction_error(tried) is not None
+        data.series[1 if failed else 0].x.append(float(position))
+        data.series[1 if failed else 0].y.append(int(width) / value if width else 1.0)  # type: ignore[operator]
+        data.tick_labels.append(f"{value}\n(this design)" if value == given else str(value))
+    return data
+
+
+def _candidates(plan: BuildPlan, code: str) -> tuple[str, list[object]]:
+    """The argument at fault and the values to try: head or group counts around the given
+    one, torch's activations beside the given name, the nested-tensor switch both ways."""
+    if code == "LN007":
+        return "enable_nested_tensor", [True, False]
+    if code == "LN009":
+        given = plan.kwargs.get("activation")
+        return "activation", [given, *(name for name in ("relu", "gelu") if name != given)]
+    if code in _MEASURED:
+        name, default, _, _ = _MEASURED[code]
+        name = "eps" if plan.kind in ("LayerNorm", "RMSNorm", "GroupNorm") else name
+        default = 4 * plan.d_model if code == "LN011" else default
+        return name, [plan.kwargs.get(name), default]
+    name = "num_groups" if code == "LN012" else attention_names(plan.kind)[1]
+    given = int(plan.kwargs.get(name, 1) or 1)
+    return name, list(range(max(1, given - 7), given + 5))
+
+
 PLOTTED = {
     "LN001": width_data, "LN002": width_data, "LN004": heads_data, "LN005": depth_data, "LN006": final_norm_data,
     **{code: lambda plan, options, title, code=code: _against_default(plan, options, title, code) for code in _MEASURED},
+    **{code: lambda plan, options, title, code=code: outcome_data(plan, options, title, code) for code in ("LN003", "LN007", "LN009", "LN012")},
 }

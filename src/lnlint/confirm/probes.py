@@ -135,7 +135,7 @@ def narrow_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     return Measurement("confirmed" if on_sphere else "not-reproduced", rows.metrics, summary, rows.proxy)
 
 
-def _construction_error(plan: BuildPlan) -> str | None:
+def construction_error(plan: BuildPlan) -> str | None:
     """What torch raises when it builds the plan's layer (None: it builds)."""
     try:
         with torch.device("meta"):  # torch checks the arguments; nothing is allocated
@@ -148,7 +148,7 @@ def _construction_error(plan: BuildPlan) -> str | None:
 @confirms("LN003")
 def construction_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN003: torch's constructor itself."""
-    error = _construction_error(plan)
+    error = construction_error(plan)
     if error is not None:
         return Measurement("confirmed", {"raised": 1.0}, f"torch raised {error}")
     return Measurement("not-reproduced", {"raised": 0.0}, "torch built the layer")
@@ -175,7 +175,7 @@ def _layer_in_training(plan: BuildPlan, options: ProbeOptions) -> tuple[nn.Modul
 @confirms("LN008")
 def dropout_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN008: torch refuses the rate, or (at 1) the sublayers add only zeros in training."""
-    error = _construction_error(plan)
+    error = construction_error(plan)
     if error is not None:
         return Measurement("confirmed", {"raised": 1.0}, f"torch raised {error}")
     layer, x = _layer_in_training(plan, options)
@@ -211,7 +211,7 @@ def eps_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
 def feedforward_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
     """LN011: torch refuses the width, or (at 0) the feed-forward sublayer adds one vector to
     every token."""
-    error = _construction_error(plan)
+    error = construction_error(plan)
     if error is not None:
         return Measurement("confirmed", {"raised": 1.0}, f"torch raised {error}")
     with warnings.catch_warnings():  # torch warns when it initialises zero-sized weights
