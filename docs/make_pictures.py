@@ -1,4 +1,5 @@
-"""Regenerate the README's pictures (needs torch and matplotlib: `pip install 'lnlint[confirm,plot]'`).
+"""Regenerate the README's pictures (needs torch and matplotlib: `pip install 'lnlint[confirm,plot]'`,
+and admin-torch for the depth picture's Admin curve).
 
     python docs/make_pictures.py
 

@@ -40,7 +40,7 @@ def test_width_picture_shows_two_points_beside_a_cloud_and_is_deterministic():
 def test_depth_picture_post_ln_cosine_rises_with_depth_above_pre_ln():
     data = depth_data(layer(32, 4, n=16), CPU, "t")
     cosine, amplification = data.panels
-    post, pre = cosine
+    post, pre = cosine[:2]
     assert post.x == [float(d) for d in range(1, 17)]
     assert post.y[-1] > post.y[0] + 0.2 and post.y[-1] > pre.y[-1]
     assert amplification[0].y[0] == pytest.approx(1.0) and max(amplification[0].y) > max(amplification[1].y)
@@ -126,3 +126,18 @@ def test_rules_whose_probe_is_torchs_own_check_draw_what_torch_does_with_each_va
     nested = outcome("LN007", BuildPlan("TransformerEncoderLayer", {"d_model": 8, "nhead": 2, "norm_first": True}, 2))
     assert (nested[1], nested[2], nested[0].series[1].label) == (["False"], ["True"], "torch warns it turns the fast path off")
     assert imread(draw(heads, tmp_path / "heads.png")).shape[:2] == (800, 1200)
+
+
+def test_the_depth_picture_adds_admin_where_admin_torch_is_installed_and_says_when_it_does_not(monkeypatch):
+    import admin_torch  # noqa: F401  (the test extra installs it)
+
+    cosine, amplification = depth_data(layer(32, 4, n=16), CPU, "t").panels
+    post, pre, admin = cosine
+    assert admin.label == "post-LN + Admin (admin_torch)"
+    assert admin.y[-1] < min(post.y[-1], pre.y[-1]) - 0.1  # Admin keeps the tokens apart at depth 16
+    assert amplification[2].y[-1] < 0.6 < amplification[0].y[-1]  # and bounds the output change
+    monkeypatch.setitem(sys.modules, "admin_torch", None)
+    left_out = depth_data(layer(32, 4, n=3), CPU, "t").panels[0]
+    assert [s.label for s in left_out][2:] == ["Admin: not drawn (admin_torch is not installed)"] and left_out[2].x == []
+    decoder = BuildPlan("TransformerDecoderLayer", {"d_model": 32, "nhead": 4, "dim_feedforward": 64}, 2)
+    assert depth_data(decoder, CPU, "t").panels[0][2].label == "Admin: not drawn (drawn for encoder stacks only)"

@@ -73,5 +73,7 @@ def _draw_series(ax, data: PlotData, series: Series, colour: str) -> None:
                 ax.bar_label(bars, [f"{y:.3g}" for y in series.y], fontsize=9)
     elif data.kind == "bars":
         ax.bar([series.label.partition(": ")[2] or series.label], series.y, color=colour, label=series.label)
+    elif not series.x:  # a curve left out: its legend entry says why
+        ax.plot([], [], " ", label=series.label)
     else:
         ax.plot(series.x, series.y, marker="o" if len(series.x) <= 50 else None, markersize=4, color=colour, label=series.label)

@@ -232,6 +232,30 @@ def build_stack(shape: BuildPlan, depth: int | None = None) -> nn.Module:
     return Stack(layers, norm, shape.kind == "TransformerDecoderLayer")
 
 
+class AdminEncoderLayer(nn.TransformerEncoderLayer):
+    """torch's post-LN encoder layer with Admin's shortcut rescaling (Liu et al., 2020): each
+    sublayer adds to x·ω instead of x, ω from admin_torch for `residual_layers` residual
+    connections (2 per layer of the stack)."""
+
+    def __init__(self, residual_layers: int, **kwargs) -> None:
+        import admin_torch
+
+        super().__init__(**kwargs)
+        self.residual_attention = admin_torch.as_module(residual_layers)
+        self.residual_feedforward = admin_torch.as_module(residual_layers)
+
+    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        attended = self._sa_block(src, src_mask, src_key_padding_mask, is_causal=is_causal)
+        x = self.norm1(self.residual_attention(src, attended))
+        return self.norm2(self.residual_feedforward(x, self._ff_block(x)))
+
+
+def build_admin_stack(shape: BuildPlan, depth: int) -> nn.Module:
+    """`depth` post-LN encoder layers of the shape with Admin's rescaling (admin_torch)."""
+    kwargs = dict(shape.kwargs, norm_first=False, batch_first=True)
+    return Stack([AdminEncoderLayer(2 * depth, **kwargs) for _ in range(depth)], None, False)
+
+
 def seeded_stack(plan: BuildPlan, seed: int, device: torch.device, depth: int | None = None) -> nn.Module:
     torch.manual_seed(seed)
     return build_stack(plan, depth).to(device).eval()

@@ -3,13 +3,15 @@ torch (`lnlint.plots` draws them). Deterministic: the same seed gives the same s
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
+from typing import Callable
 
 import torch
 
 from lnlint.confirm import calibration as cal
 from lnlint.confirm import metrics
-from lnlint.confirm.build import BuildPlan, build_stack, first_layer, one_of_each, seeded_stack, width_proxy
+from lnlint.confirm.build import BuildPlan, build_admin_stack, build_stack, first_layer, one_of_each, seeded_stack, width_proxy
 from lnlint.confirm.probes import PROBES, ProbeOptions, construction_error
 from lnlint.spec import attention_names
 
@@ -98,43 +100,58 @@ def _depths(depth: int) -> list[int]:
 
 def depth_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
     """LN005: token cosine at initialisation and Liu's amplification against depth, for the
-    post-LN stack and the same stack pre-LN with a final norm."""
+    post-LN stack, the same stack pre-LN with a final norm, and (encoder stacks, where
+    admin_torch is installed) post-LN with Admin's rescaling; the legend says when that
+    curve is left out."""
     data = PlotData("depth", title, "depth (layers)", "")
     shape = width_proxy(plan)
     x = metrics.random_input((cal.DEPTH_BATCH, cal.DEPTH_TOKENS, shape.d_model), options.seed, options.device)
-    designs = (
-        ("post-LN (this design)", BuildPlan(shape.kind, {**shape.kwargs, "norm_first": False}, shape.depth, shape.final_norm)),
-        ("pre-LN + final norm", BuildPlan(shape.kind, {**shape.kwargs, "norm_first": True}, shape.depth, True)),
-    )
+    post = BuildPlan(shape.kind, {**shape.kwargs, "norm_first": False}, shape.depth, shape.final_norm)
+    pre = BuildPlan(shape.kind, {**shape.kwargs, "norm_first": True}, shape.depth, True)
+    designs: list[tuple[str, Callable[[int], torch.nn.Module]]] = [
+        ("post-LN (this design)", lambda depth: build_stack(post, depth)),
+        ("pre-LN + final norm", lambda depth: build_stack(pre, depth)),
+    ]
+    admin = _admin_left_out(shape)
+    if admin is None:
+        designs.append(("post-LN + Admin (admin_torch)", lambda depth: build_admin_stack(shape, depth)))
     cosine_panel, amplification_panel = [], []
-    for label, design in designs:
+    for label, make in designs:
         depths, cosines, amplifications = _depths(plan.depth), [], []
         for depth in depths:
             torch.manual_seed(options.seed)
-            model = build_stack(design, depth).to(options.device).eval()
+            model = make(depth).to(options.device).eval()
             with torch.no_grad():
                 cosines.append(metrics.token_cosine(model(x)))
             torch.manual_seed(options.seed)
-            single = build_stack(design, 1).to(options.device).eval()
+            single = make(1).to(options.device).eval()
             with torch.no_grad():
                 amplifications.append(metrics.amplification(model, single, depth, x, options.seed)["amplification"])
         cosine_panel.append(Series(label, [float(d) for d in depths], cosines))
         amplification_panel.append(Series(label, [float(d) for d in depths], amplifications))
+    if admin is not None:
+        cosine_panel.append(Series(f"Admin: not drawn ({admin})", [], []))
     data.panels = [cosine_panel, amplification_panel]
     data.panel_y_labels = ["mean |cosine| between tokens at initialisation", "Liu's amplification (c_N / c_1)² / N"]
     if options.train:  # --confirm=train: the loss curves with and without warmup
         lr = options.lr or 3e-3
         curves = []
         for warmup in (0, 50):
-            losses = metrics.train_reversal(
-                lambda: build_stack(designs[0][1]), shape.d_model, lr, warmup, options.seed, options.device
-            )
+            losses = metrics.train_reversal(lambda: build_stack(post), shape.d_model, lr, warmup, options.seed, options.device)
             curves.append(Series(f"post-LN, {warmup} warmup steps", [float(step) for step in range(1, len(losses) + 1)], losses))
         data.panels.append(curves)
         data.panel_x_labels = [data.x_label, data.x_label, "training step"]
         data.panel_y_labels.append(f"sequence-reversal loss (Adam, lr {lr:g})")
-    data.notes.append("Admin scaling: not drawn (admin_torch is not installed)")
     return data
+
+
+def _admin_left_out(shape: BuildPlan) -> str | None:
+    """Why the Admin curve is not drawn for this stack (None: it is)."""
+    if shape.kind != "TransformerEncoderLayer":
+        return "drawn for encoder stacks only"
+    if importlib.util.find_spec("admin_torch") is None:
+        return "admin_torch is not installed"
+    return None
 
 
 def final_norm_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
