@@ -65,6 +65,9 @@ def test_probe_and_confirm_write_pictures(project):
     run = project.run("probe", "--d-model", "2", "--nhead", "2", "--plot", "probe.png")
     assert run.exit_code == 0 and "picture: probe.png" in run.output
     assert imread(project.root / "probe.png").shape[:2] == (800, 1200)
+    refused = project.run("probe", "--d-model", "6", "--nhead", "4", "--plot", "refused.png")
+    assert "construction: confirmed" in refused.output and "picture: refused.png" in refused.output
+    assert imread(project.root / "refused.png").shape[:2] == (800, 1200)
     project.write("model.py", "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(d_model=2, nhead=1)\n")
     text = project.run("--isolated", "--confirm", "--plots", "pictures", "model.py")
     assert "Pictures:\n  pictures/model.py_3_LN001.png\n" in text.output

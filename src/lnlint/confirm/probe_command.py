@@ -38,6 +38,12 @@ def run_probe(
     built = construction_probe(plan, options)
     lines.append(f"construction: {built.verdict}: {built.summary}")
     if built.verdict == "confirmed":
+        if plot is not None:  # what torch does with the head counts around the one given
+            from lnlint.confirm.plot_data import outcome_data
+            from lnlint.plots import draw
+
+            title = f"LN003 lnlint probe: {layer}, d_model={d_model}, nhead={nhead}"
+            lines.append(f"picture: {draw(outcome_data(plan, options, title, 'LN003'), plot)}")
         return "\n".join(lines) + "\n"
     probes = [("collapse", collapse_probe)]
     if layer != "layernorm":
