@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from lnlint import dependencies
 from lnlint.settings import Settings
@@ -209,7 +209,7 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
     result = RunResult(files=len(paths))
     _run_project = PythonProject(settings, paths, cache)
     # The import graph's fingerprint is taken before forking: the workers inherit its facts.
-    graph = _run_project.fingerprint() if cache is not None and settings.value_flow else None
+    graph = _run_project.fingerprint(_in_parallel) if cache is not None and settings.value_flow else None
     outcomes: list[tuple[list[Finding], list[str], str | None, list[Path]] | None] = []
     todo: list[Path] = []
     for path in paths:
@@ -217,20 +217,11 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
         outcomes.append((*cached, None, []) if cached is not None else None)
         if cached is None:
             todo.append(path)
-    workers = min(os.cpu_count() or 1, 8)
-    if len(todo) >= PARALLEL_FROM and workers > 1 and _can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        if graph is None and settings.value_flow:
-            # Read in one order, as a single process would: which files a worker reads first
-            # must not change what import cycles resolve to.
-            _run_project.fingerprint()
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            linted = iter(list(pool.map(partial(_lint_one, settings=settings), todo, chunksize=32)))
-    else:
-        linted = (_lint_one(path, settings) for path in todo)
+    if graph is None and settings.value_flow and _parallel(todo):
+        # Read in one order, as a single process would: which files a worker reads first
+        # must not change what import cycles resolve to.
+        _run_project.fingerprint(_in_parallel)
+    linted = iter(_in_parallel(partial(_lint_one, settings=settings), todo, chunksize=32))
     for position, path in enumerate(paths):
         if outcomes[position] is None:
             outcome = outcomes[position] = next(linted)
@@ -249,6 +240,22 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
     result.findings.sort(key=Finding.sort_key)
     return result
 
+
+
+def _parallel(items: list) -> bool:
+    return len(items) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1 and _can_fork()
+
+
+def _in_parallel(function: Callable, items: list, chunksize: int = 64) -> Iterable:
+    """`function` of each item, in order: by a pool of forked workers (which inherit what
+    this process has read) when there are enough items and cores, else lazily here."""
+    if not _parallel(items):
+        return map(function, items)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(min(os.cpu_count() or 1, 8), mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(function, items, chunksize=chunksize))
 
 
 def lint_standard_input(data: bytes, path: Path, settings: Settings, project=None) -> RunResult:

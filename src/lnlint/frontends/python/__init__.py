@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lnlint.frontends.python.parsing import parse
-from lnlint.frontends.python.project import names_a_torch_class, names_a_torch_class_in_code
 from lnlint.frontends.source import SourceError
 from lnlint.spec import Spec
 
@@ -23,7 +22,7 @@ def python_specs(text: str, data: bytes, path: Path, display: str, project: Pyth
     can it build one. Syntax errors in other files are the business of the interpreter and
     of general linters.
     """
-    named = names_a_torch_class(data) and names_a_torch_class_in_code(data)
+    named = project.builds(path, data)
     if not named and not project.reaches_a_construction(path, data):
         return []
     module = project.parsed(path, text)

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from lnlint import dependencies
 from lnlint.frontends.policy import MitigationPolicy
@@ -66,11 +66,6 @@ def names_a_torch_class(data: bytes) -> bool:
     return any(name.encode() in data for name in FUNCTIONAL_NORMS) and _NAMES_A_FUNCTIONAL_NORM.search(data) is not None
 
 
-def names_a_torch_class_in_code(data: bytes) -> bool:
-    """Whether a file's code, without its strings and comments, names one."""
-    return names_a_torch_class(_code(data))
-
-
 @dataclass(eq=False)
 class Module:
     """One parsed module of the project."""
@@ -83,8 +78,8 @@ class Module:
     index: ModuleIndex
     resolver: Resolver
     extractor: Extractor
+    builds: bool  # whether its code names a torch class, so that it can build one itself
     _extracted: list[tuple[Spec, ParameterUse]] | None = None
-    _builds: bool | None = None
     calls_into: list[tuple[ast.Call, Scope, Target, bool]] | None = None  # see PythonProject._calls_into
 
     def location(self, node: ast.AST) -> Location:
@@ -95,14 +90,6 @@ class Module:
         if self._extracted is None:
             self._extracted = self.extractor.extract() if self.builds else []
         return self._extracted
-
-    @property
-    def builds(self) -> bool:
-        """Whether the module's code names a torch class, so that it can build one itself."""
-        if self._builds is None:
-            data = self.text.encode("utf-8", "replace")
-            self._builds = names_a_torch_class(data) and names_a_torch_class_in_code(data)
-        return self._builds
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,13 +134,14 @@ class PythonProject:
         self._names: dict[Path, tuple[str, bool] | None] = {}
         self._rank: dict[Path, int] | None = None
         self._files: list[Path] | None = None
-        self._facts: dict[Path, tuple[bool, list]] = {}
+        self._facts: dict[Path, tuple[bool, bool, list]] = {}  # see _file_facts
+        self._blocks: dict[Path, tuple] = {}  # top-level blocks read with the facts, until names are found
         self._read_facts: set[Path] = set()  # whose facts were read from the bytes, not the cache
         self._calls: dict[Path, frozenset[str]] = {}
         self._callers: dict[tuple[int, int], tuple[bool, frozenset[Path]]] = {}
         self._paths: dict[str, Path] | None = None
         self._targets: dict[Path, set[Path]] = {}
-        self._constructing: dict[Path, frozenset[str]] = {}
+        self._constructing: dict[Path, frozenset[bytes]] = {}  # see constructing_names
         self._importers_of: dict[Path, set[Path]] | None = None
 
     # --- modules -----------------------------------------------------------------------------
@@ -235,9 +223,10 @@ class PythonProject:
         index = index_module(tree, text)
         named = self.module_name(path)
         resolver = Resolver(index, path=display if display.endswith(".py") else None)  # a notebook's lines are not its file's
+        if builds is None:
+            builds = self.builds(path)
         parsed = Module(path, display, named[0] if named else None, bool(named and named[1]), text, index, resolver,
-                        Extractor(index, display, self.policy, resolver))
-        parsed._builds = builds
+                        Extractor(index, display, self.policy, resolver), builds)
         resolver.imported = lambda qualname, local: self.imported_value(parsed, qualname)
         resolver.imported_class = lambda qualname: self.imported_class(parsed, qualname)
         self._modules[path] = parsed
@@ -302,7 +291,7 @@ class PythonProject:
                 continue
             if cut != len(parts) - 1:
                 return None  # an attribute of an attribute: not followed
-            if constructs and parts[cut] not in self.constructing_names(path):
+            if constructs and parts[cut].encode() not in self.constructing_names(path):
                 return None
             owner = self.module(path)
             bindings = owner.index.root.bindings.get(parts[cut]) if owner is not None else None
@@ -528,22 +517,30 @@ class PythonProject:
         if data is not None:
             self._file_facts(path, data)
         imported = self._constructing_imports(path)[0]
-        words = _WORD.findall(data if data is not None else self._bytes(path)) if imported else ()
-        return not imported.isdisjoint(word.decode() for word in words)
+        if not imported:
+            return False
+        # Naming a class in an import or a string (`__all__`, a lazy-import table) passes it nothing.
+        code = _IMPORT.sub(b"", _code(data if data is not None else self._bytes(path)))
+        return not imported.isdisjoint(_WORD.findall(code))
 
-    def constructing_names(self, path: Path) -> frozenset[str]:
+    def constructing_names(self, path: Path) -> frozenset[bytes]:
         """The module-level names of a project file whose code can build a torch class: each
         function, class or assignment whose text names one (or names a name found so, in this
         module or in a module it imports), and each name it imports from a module where it is
         one. Read from the code's bytes, block by top-level block (see `_top_level_blocks`):
         a word counts wherever it stands, which over-approximates and only costs parsing.
         Within an import cycle a module sees what the modules still being read have found so
-        far. Cached findings depend on these names through `fingerprint`."""
+        far. Cached findings depend on these names through `fingerprint`. The names are
+        bytes, as the code's words are: a large tree holds millions of words, and none of
+        them needs decoding."""
         if path in self._constructing:
             return self._constructing[path]
-        data = self._bytes(path)
-        kinds = set(_KIND_WORDS) | {alias.decode() for alias in _KIND_ALIAS.findall(data)}
-        blocks = _top_level_blocks(data)
+        self._file_facts(path)
+        blocks = self._blocks.pop(path, None)  # needed once: the names are kept
+        if blocks is None:
+            blocks = _top_level_blocks(_code(self._bytes(path)))
+        kinds = _KIND_WORDS | blocks[0]
+        blocks = blocks[1]
         found = {name for names, words in blocks if not words.isdisjoint(kinds) for name in names}
         self._constructing[path] = frozenset(found)
         visible, reexported = self._constructing_imports(path)
@@ -559,14 +556,14 @@ class PythonProject:
         self._constructing[path] = frozenset(found)
         return self._constructing[path]
 
-    def _constructing_imports(self, path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    def _constructing_imports(self, path: Path) -> tuple[frozenset[bytes], frozenset[bytes]]:
         """The constructing names (see `constructing_names`) a file can use from its imports:
         the names a `from` import lists (all of them for `*`), everything in a module it
         imports whole (used as `module.name`); and of those, the ones it binds by name, which
         it re-exports."""
-        visible: set[str] = set()
-        bound: set[str] = set()
-        for level, module, names in self._file_facts(path)[1]:
+        visible: set[bytes] = set()
+        bound: set[bytes] = set()
+        for level, module, names in self._file_facts(path)[2]:
             absolute = self._imported_module(path, module or None, level)
             if not absolute:
                 continue
@@ -576,7 +573,7 @@ class PythonProject:
                 if not names:
                     visible |= made
                 else:
-                    bound |= made if "*" in names else made.intersection(names)
+                    bound |= made if "*" in names else made.intersection(name.encode() for name in names)
             for name in names:
                 submodule = self.path_of(f"{absolute}.{name}")
                 if submodule is not None and submodule != path:
@@ -589,19 +586,23 @@ class PythonProject:
         except (OSError, SourceError):
             return b""
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, map_files: Callable[[Callable, list[Path]], Iterable] = map) -> str:
         """A hash of the import graph (roots, files, what each imports, whether it names a
         torch class, and its constructing names): the findings that followed values across
-        the project hold while it holds. The cache keeps each file's constructing names."""
+        the project hold while it holds. The cache keeps each file's facts and constructing
+        names; the files not in it are read by `map_files` (a pool of workers, in a large
+        run: reading them is most of the time this takes)."""
         files = sorted(self._project_files())
-        for path in files:
-            self._file_facts(path)
+        unread = [path for path in files if not self._cached_facts(path)]
+        for path, (facts, blocks) in zip(unread, map_files(read_file_facts, unread)):
+            self._store_facts(path, facts)
+            self._blocks[path] = blocks
         cached: dict[Path, frozenset[str]] = {}
         if self.cache is not None:
             for path in files:
                 names = self.cache.derived(path, "constructing") if path not in self._read_facts else None
                 if isinstance(names, list):
-                    cached[path] = self._constructing[path] = frozenset(names)
+                    cached[path] = self._constructing[path] = frozenset(name.encode() for name in names)
         # A file's constructing names change only with its content or with the names of a
         # file it imports: read the changed files, then the importers of a file whose names
         # changed, as long as theirs change.
@@ -618,37 +619,53 @@ class PythonProject:
             if cached.get(path) == names:
                 continue
             if self.cache is not None:
-                self.cache.store_derived(path, "constructing", sorted(names))
+                self.cache.store_derived(path, "constructing", sorted(name.decode() for name in names))
             todo.extend(i for i in self._importers().get(path, ()) if i in cached and i not in reread)
         digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
         for path in files:
-            names_torch, imports = self._file_facts(path)
-            names = sorted(self._constructing[path])
+            names_torch, _, imports = self._file_facts(path)
+            names = sorted(name.decode() for name in self._constructing[path])
             digest.update(f"{path}\0{names_torch}\0{json.dumps(imports)}\0{names}\n".encode())
         return digest.hexdigest()
 
-    def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, list]:
-        """(names a torch class, its import statements as [level, module, names]) of a file,
-        from the bytes (or the cache, while the file is unchanged)."""
-        if path in self._facts:
+    def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, bool, list]:
+        """(names a torch class, names one in its code (not in strings or comments), its
+        import statements as [level, module, names]) of a file, from the bytes (or the cache,
+        while the file is unchanged)."""
+        if path in self._facts or (data is None and self._cached_facts(path)):
             return self._facts[path]
-        facts = self.cache.derived(path, "facts") if self.cache is not None and data is None else None
-        if facts is None:
-            if data is None:
-                data = self._bytes(path)
-            facts = [names_a_torch_class(data), list(_imports(data))]
-            self._read_facts.add(path)
-            if self.cache is not None:
-                self.cache.store_derived(path, "facts", facts, data)
-        self._facts[path] = (bool(facts[0]), facts[1])  # type: ignore[index]
+        facts, blocks = read_file_facts(path, data)
+        self._store_facts(path, facts, data)
+        self._blocks[path] = blocks
         return self._facts[path]
+
+    def _cached_facts(self, path: Path) -> bool:
+        """Whether a file's facts are known, from this run or from the cache."""
+        if path in self._facts:
+            return True
+        facts = self.cache.derived(path, "facts") if self.cache is not None else None
+        if not (isinstance(facts, list) and len(facts) == 3):
+            return False
+        self._facts[path] = (bool(facts[0]), bool(facts[1]), facts[2])
+        return True
+
+    def _store_facts(self, path: Path, facts: tuple[bool, bool, list], data: bytes | None = None) -> None:
+        self._facts[path] = facts
+        self._read_facts.add(path)
+        if self.cache is not None:
+            self.cache.store_derived(path, "facts", list(facts), data)
+
+    def builds(self, path: Path, data: bytes | None = None) -> bool:
+        """Whether a file's code (not its strings or comments) names a torch class, so that
+        it can build one itself (`data`: its bytes, when read)."""
+        return self._file_facts(path.resolve(), data)[1]
 
     def _import_targets(self, path: Path) -> set[Path]:
         """The project files a file imports (modules, and submodules named in `from` lists)."""
         if path in self._targets:
             return self._targets[path]
         targets = set()
-        for level, module, names in self._file_facts(path)[1]:
+        for level, module, names in self._file_facts(path)[2]:
             absolute = self._imported_module(path, module or None, level)
             if not absolute:
                 continue
@@ -687,7 +704,7 @@ class PythonProject:
         return module.calls_into
 
 
-_KIND_WORDS = frozenset(TORCH_KINDS)
+_KIND_WORDS = frozenset(kind.encode() for kind in TORCH_KINDS)
 _KIND_ALIAS = re.compile(rb"\b(?:" + b"|".join(kind.encode() for kind in TORCH_KINDS) + rb")[ \t]+as[ \t]+(\w+)")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 # The first line of a top-level statement, as far as the bytes show it: a function, a class,
@@ -713,12 +730,27 @@ def _code(data: bytes) -> bytes:
     return _STRING_OR_COMMENT.sub(b"", data)
 
 
-def _top_level_blocks(data: bytes) -> list[tuple[frozenset[str], frozenset[str]]]:
-    """(names defined, words used) of each top-level block of a file's code (its bytes
-    without strings and comments): a block runs from one of `_BLOCK_START`'s lines to the
-    next. A compound statement defines every name assigned or defined inside it, since its
-    branches run at module level."""
+def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, bool, list], tuple]:
+    """What the bytes of a file tell without parsing it: (names a torch class, names one in
+    its code, its imports), and its top-level blocks (see `_top_level_blocks`). A function of
+    the bytes alone, so that a pool of workers can read many files at once."""
+    if data is None:
+        try:
+            data = read_regular_file(path) or b""
+        except (OSError, SourceError):
+            data = b""
     code = _code(data)
+    names_torch = names_a_torch_class(data)
+    facts = (names_torch, names_torch and names_a_torch_class(code), list(_imports(data)))
+    return facts, _top_level_blocks(code)
+
+
+def _top_level_blocks(code: bytes) -> tuple[frozenset[bytes], list[tuple[frozenset[bytes], frozenset[bytes]]]]:
+    """The aliases the code gives torch classes (`TransformerEncoderLayer as TEL`), and
+    (names defined, words used) of each top-level block of the code (a file's bytes without
+    strings and comments): a block runs from one of `_BLOCK_START`'s lines to the next. A
+    compound statement defines every name assigned or defined inside it, since its branches
+    run at module level."""
     starts = list(_BLOCK_START.finditer(code))
     blocks = []
     for number, start in enumerate(starts):
@@ -728,8 +760,8 @@ def _top_level_blocks(data: bytes) -> list[tuple[frozenset[str], frozenset[str]]
             names = {name for match in _DEFINED_INSIDE.finditer(text) for name in match.groups() if name}
         else:
             names = {start.group("function") or start.group("cls") or start.group("assigned")}
-        blocks.append((frozenset(name.decode() for name in names), frozenset(w.decode() for w in _WORD.findall(text))))
-    return blocks
+        blocks.append((frozenset(names), frozenset(_WORD.findall(text))))
+    return frozenset(_KIND_ALIAS.findall(code)), blocks
 
 
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
