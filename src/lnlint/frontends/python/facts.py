@@ -36,8 +36,34 @@ class ModuleIndex(ModuleScopes):
     # References to `self.x` per class (by id), in source order, for "normalised later".
     self_uses: dict[int, list[SelfUse]] = field(default_factory=dict)
 
+    # the positions in `calls` of each scope's own calls, and the scopes nested in each
+    # (both by the scope's id), made when a scope's calls are first asked for
+    _calls_of: dict[int, list[int]] | None = field(default=None, repr=False)
+    _nested: dict[int, list[Scope]] | None = field(default=None, repr=False)
+
     def self_uses_of(self, cls: ClassInfo) -> list[SelfUse]:
         return self.self_uses.get(id(cls), [])
+
+    def calls_under(self, scope: Scope) -> list[tuple[ast.Call, Scope]]:
+        """The calls in `scope` and in the scopes nested in it, in source order."""
+        if self._calls_of is None or self._nested is None:
+            self._calls_of, self._nested = {}, {}
+            seen: set[int] = set()
+            for position, (_, inner) in enumerate(self.calls):
+                self._calls_of.setdefault(id(inner), []).append(position)
+                current: Scope | None = inner
+                while current is not None and id(current) not in seen:
+                    seen.add(id(current))
+                    if current.parent is not None:
+                        self._nested.setdefault(id(current.parent), []).append(current)
+                    current = current.parent
+        positions: list[int] = []
+        todo = [scope]
+        while todo:
+            current = todo.pop()
+            positions.extend(self._calls_of.get(id(current), ()))
+            todo.extend(self._nested.get(id(current), ()))
+        return [self.calls[position] for position in sorted(positions)]
 
 
 class _FactWalker(ScopeWalker):

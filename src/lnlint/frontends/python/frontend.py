@@ -41,6 +41,9 @@ class Extractor:
         self._mitigations: Mitigations | None = None
         self._layer_cache: dict[int, tuple[LayerSpec | Unknown | None, ParameterUse]] = {}
         self._roles: dict[int, str] | None = None
+        # the calls under each followed scope, by the scope's id: one function is followed
+        # from each of its call sites (shared by the followed extractors)
+        self._calls_within: dict[int, list[tuple[ast.Call, Scope]]] = {}
 
     def following(self, resolver: Resolver, within: Scope) -> "Extractor":
         """An extractor of the code under `within`, as a call binding `resolver`'s parameters
@@ -324,9 +327,7 @@ class Extractor:
         found: list[tuple[Spec, ParameterUse]] = []
         in_containers: set[int] = set()
         constructed: set[int] = set()  # classes of this file instantiated in it
-        for call, scope in self.index.calls:
-            if not self.covers(scope):
-                continue
+        for call, scope in self.calls():
             with self.resolver.tracking() as use:
                 specs = self._call_specs(call, scope, constructed, in_containers)
             found.extend((spec, use) for spec in specs)
@@ -341,6 +342,15 @@ class Extractor:
         elif self.within.cls is not None and self.within.kind == "class":
             found.extend(self._subclass_constructions([self.within.cls]))  # a followed torch subclass
         return found
+
+    def calls(self) -> list[tuple[ast.Call, Scope]]:
+        """The module's calls in source order, or those under `within`."""
+        if self.within is None:
+            return self.index.calls
+        key = id(self.within)
+        if key not in self._calls_within:
+            self._calls_within[key] = self.index.calls_under(self.within)
+        return self._calls_within[key]
 
     def covers(self, scope: Scope) -> bool:
         """Whether `scope` is inside the scope this extraction is limited to."""

@@ -134,7 +134,7 @@ class PythonProject:
         self._names: dict[Path, tuple[str, bool] | None] = {}
         self._rank: dict[Path, int] | None = None
         self._files: list[Path] | None = None
-        self._facts: dict[Path, tuple[bool, bool, list]] = {}  # see _file_facts
+        self._facts: dict[Path, tuple[bool, list]] = {}  # see _file_facts
         self._blocks: dict[Path, tuple] = {}  # top-level blocks read with the facts, until names are found
         self._read_facts: set[Path] = set()  # whose facts were read from the bytes, not the cache
         self._calls: dict[Path, frozenset[str]] = {}
@@ -493,9 +493,7 @@ class PythonProject:
                 found.append(_relocated(spec, chain, mitigations))
         if hops >= MAX_HOPS:
             return found
-        for inner_call, scope in module.index.calls:
-            if not extractor.covers(scope):
-                continue
+        for inner_call, scope in extractor.calls():
             inner = self.target(extractor.callee(inner_call, scope), module)
             if inner is None:
                 continue
@@ -563,7 +561,7 @@ class PythonProject:
         it re-exports."""
         visible: set[bytes] = set()
         bound: set[bytes] = set()
-        for level, module, names in self._file_facts(path)[2]:
+        for level, module, names in self._file_facts(path)[1]:
             absolute = self._imported_module(path, module or None, level)
             if not absolute:
                 continue
@@ -623,15 +621,15 @@ class PythonProject:
             todo.extend(i for i in self._importers().get(path, ()) if i in cached and i not in reread)
         digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
         for path in files:
-            names_torch, _, imports = self._file_facts(path)
+            builds, imports = self._file_facts(path)
             names = sorted(name.decode() for name in self._constructing[path])
-            digest.update(f"{path}\0{names_torch}\0{json.dumps(imports)}\0{names}\n".encode())
+            digest.update(f"{path}\0{builds}\0{json.dumps(imports)}\0{names}\n".encode())
         return digest.hexdigest()
 
-    def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, bool, list]:
-        """(names a torch class, names one in its code (not in strings or comments), its
-        import statements as [level, module, names]) of a file, from the bytes (or the cache,
-        while the file is unchanged)."""
+    def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, list]:
+        """(its code (not its strings or comments) names a torch class, its import statements
+        as [level, module, names]) of a file, from the bytes (or the cache, while the file is
+        unchanged)."""
         if path in self._facts or (data is None and self._cached_facts(path)):
             return self._facts[path]
         facts, blocks = read_file_facts(path, data)
@@ -643,29 +641,29 @@ class PythonProject:
         """Whether a file's facts are known, from this run or from the cache."""
         if path in self._facts:
             return True
-        facts = self.cache.derived(path, "facts") if self.cache is not None else None
-        if not (isinstance(facts, list) and len(facts) == 3):
+        facts = self.cache.derived(path, "code facts") if self.cache is not None else None
+        if not (isinstance(facts, list) and len(facts) == 2):
             return False
-        self._facts[path] = (bool(facts[0]), bool(facts[1]), facts[2])
+        self._facts[path] = (bool(facts[0]), facts[1])
         return True
 
-    def _store_facts(self, path: Path, facts: tuple[bool, bool, list], data: bytes | None = None) -> None:
+    def _store_facts(self, path: Path, facts: tuple[bool, list], data: bytes | None = None) -> None:
         self._facts[path] = facts
         self._read_facts.add(path)
         if self.cache is not None:
-            self.cache.store_derived(path, "facts", list(facts), data)
+            self.cache.store_derived(path, "code facts", list(facts), data)
 
     def builds(self, path: Path, data: bytes | None = None) -> bool:
         """Whether a file's code (not its strings or comments) names a torch class, so that
         it can build one itself (`data`: its bytes, when read)."""
-        return self._file_facts(path.resolve(), data)[1]
+        return self._file_facts(path.resolve(), data)[0]
 
     def _import_targets(self, path: Path) -> set[Path]:
         """The project files a file imports (modules, and submodules named in `from` lists)."""
         if path in self._targets:
             return self._targets[path]
         targets = set()
-        for level, module, names in self._file_facts(path)[2]:
+        for level, module, names in self._file_facts(path)[1]:
             absolute = self._imported_module(path, module or None, level)
             if not absolute:
                 continue
@@ -722,7 +720,10 @@ _DEFINED_INSIDE = re.compile(
 )
 
 
-_STRING_OR_COMMENT = re.compile(rb'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*''')
+# (a string's characters in runs between escapes: the regex engine backtracks less)
+_STRING_OR_COMMENT = re.compile(
+    rb'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|#[^\n]*'''
+)
 
 
 def _code(data: bytes) -> bytes:
@@ -730,19 +731,18 @@ def _code(data: bytes) -> bytes:
     return _STRING_OR_COMMENT.sub(b"", data)
 
 
-def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, bool, list], tuple]:
-    """What the bytes of a file tell without parsing it: (names a torch class, names one in
-    its code, its imports), and its top-level blocks (see `_top_level_blocks`). A function of
-    the bytes alone, so that a pool of workers can read many files at once."""
+def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, list], tuple]:
+    """What the bytes of a file tell without parsing it: (its code names a torch class, its
+    imports), and its top-level blocks (see `_top_level_blocks`); its code is the bytes
+    without strings and comments. A function of the bytes alone, so that a pool of workers
+    can read many files at once."""
     if data is None:
         try:
             data = read_regular_file(path) or b""
         except (OSError, SourceError):
             data = b""
     code = _code(data)
-    names_torch = names_a_torch_class(data)
-    facts = (names_torch, names_torch and names_a_torch_class(code), list(_imports(data)))
-    return facts, _top_level_blocks(code)
+    return (names_a_torch_class(code), list(_imports(code))), _top_level_blocks(code)
 
 
 def _top_level_blocks(code: bytes) -> tuple[frozenset[bytes], list[tuple[frozenset[bytes], frozenset[bytes]]]]:

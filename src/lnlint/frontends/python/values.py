@@ -11,9 +11,8 @@ import ast
 import builtins
 import functools
 import operator
-import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Union
+from typing import Any, Callable, Mapping, Union
 
 from lnlint.frontends.python.command_line import click_default, parsed_arguments
 from lnlint.frontends.python.facts import ModuleIndex
@@ -62,6 +61,27 @@ class Arguments:
     rest: Unknown | None
 
 
+class _Tracking:
+    """The context `Resolver.tracking` gives: the ParameterUse of the block, added to the
+    enclosing block's when it ends. (A class rather than a generator context manager: it
+    is entered for every call of every module read.)"""
+
+    __slots__ = ("uses", "use")
+
+    def __init__(self, uses: list[ParameterUse]) -> None:
+        self.uses = uses
+        self.use = ParameterUse()
+
+    def __enter__(self) -> ParameterUse:
+        self.uses.append(self.use)
+        return self.use
+
+    def __exit__(self, *exception: object) -> None:
+        self.uses.pop()
+        if self.uses:
+            self.uses[-1].add(self.use)
+
+
 def _depth_bounded(too_deep: Callable[["Resolver", ast.expr], Any]):
     """Bound how deep a resolving method may recurse (name chains, nested expressions,
     cycles); past the bound it answers `too_deep(self, node)` instead of following further."""
@@ -107,17 +127,9 @@ class Resolver:
     def with_env(self, scope: Scope, params: Mapping[str, Resolved]) -> "Resolver":
         return Resolver(self.index, (scope, params), self.imported, self.imported_class, self.path)
 
-    @contextlib.contextmanager
-    def tracking(self) -> Iterator[ParameterUse]:
-        """Record which parameters the resolutions inside the block read."""
-        use = ParameterUse()
-        self._uses.append(use)
-        try:
-            yield use
-        finally:
-            self._uses.pop()
-            if self._uses:
-                self._uses[-1].add(use)
+    def tracking(self) -> "_Tracking":
+        """Record which parameters the resolutions inside the `with` block read."""
+        return _Tracking(self._uses)
 
     def count(self, use: ParameterUse) -> None:
         """Count, in the block being tracked, what an earlier resolution read (a cached spec)."""
