@@ -6,8 +6,10 @@ CORPUS defaults to the installed torch's `torch/nn` folder when torch is importa
 generated corpus of 400 files (model files and plain modules). Timed, each as one process over
 the corpus: lnlint cold (`--no-cache`), warm (an unchanged tree, cache present), after one
 edited file (a model file that names LayerNorm gets a comment line, then is restored),
-without value flow; `ruff check --select E9,F --no-cache` and pyflakes when installed; the
-lnlint whose sources are at SRC (`--previous`, e.g. a git worktree's `src`). Each command runs
+without value flow, and pre-commit's shape (one file of the corpus named, the cache warm: a
+file without torch, and the model file); `ruff check --select E9,F --no-cache` and pyflakes
+when installed; the lnlint whose sources are at SRC (`--previous`, e.g. a git worktree's
+`src`). lnlint runs with its bytecode compiled, as pip installs it. Each command runs
 `--repeat` times and the best wall time counts; compare ratios from one run, not absolute times
 across machines. The cache goes to a scratch folder, never into the corpus.
 """
@@ -15,7 +17,9 @@ across machines. The cache goes to a scratch folder, never into the corpus.
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -57,11 +61,17 @@ def generated_corpus(folder: Path, files: int = 400) -> Path:
     return folder
 
 
+# Each tool runs as installed: pip compiles a package's bytecode, so lnlint is timed with its
+# bytecode written (an environment that sets PYTHONDONTWRITEBYTECODE would time the
+# compilation of lnlint's own modules on every run instead).
+ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+
 def best_of(command: list[str], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENVIRONMENT)
         best = min(best, time.perf_counter() - start)
     return best
 
@@ -72,6 +82,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--previous", type=Path, help="the `src` folder of another lnlint to time beside this one")
     args = parser.parse_args()
+    import lnlint
+
+    for source in (Path(lnlint.__file__).parent, args.previous):
+        if source is not None:
+            compileall.compile_dir(source, quiet=1)
     with tempfile.TemporaryDirectory() as scratch:
         corpus = args.corpus
         if corpus is None:
@@ -93,8 +108,14 @@ def main() -> None:
             commands["ruff E9,F"] = [ruff, "check", "--isolated", "--select", "E9,F", "--no-cache", "--exit-zero", "--quiet", str(corpus)]
         commands["python startup"] = [sys.executable, "-c", "pass"]
         times = {name: best_of(command, args.repeat) for name, command in commands.items()}
-        subprocess.run([*lnlint, *cache], stdout=subprocess.DEVNULL, check=False)  # fill the cache
+        subprocess.run([*lnlint, *cache], stdout=subprocess.DEVNULL, check=False, env=ENVIRONMENT)  # fill the cache
         times["lnlint warm"] = best_of([*lnlint, *cache], args.repeat)
+        # pre-commit's shape: one staged file of the project, the cache warm; a file that names
+        # no torch class (and uses nothing that builds one), and a model file
+        plain = next((p for p in sorted(corpus.rglob("*.py")) if b"torch" not in p.read_bytes() and p.name != "__init__.py"), None)
+        for name, staged in (("1 file, plain", plain),):
+            if staged is not None:
+                times[f"lnlint {name}"] = best_of([*lnlint[:-1], *cache, str(staged)], max(args.repeat, 5))
         # A model file (the last `modeling_*.py`, else any file, that names LayerNorm), not a
         # module every other file imports (editing one of those re-evaluates every file whose
         # findings read it).
@@ -111,6 +132,8 @@ def main() -> None:
             finally:
                 edited.write_bytes(original)
             times["lnlint 1 edited"] = best
+            subprocess.run([*lnlint, *cache], stdout=subprocess.DEVNULL, check=False, env=ENVIRONMENT)
+            times["lnlint 1 file, model"] = best_of([*lnlint[:-1], *cache, str(edited)], max(args.repeat, 5))
         print(f"corpus: {corpus} ({files} .py files), best of {args.repeat}")
         reference = times.get("ruff E9,F")
         for name, seconds in times.items():

@@ -107,6 +107,53 @@ def test_a_function_that_starts_building_a_layer_re_evaluates_its_callers(packag
     assert [(f["filename"], f["code"]) for f in run.json() if "train" in f["filename"]] == [("pkg/train.py", "LN001")]
 
 
+def _age_tree(project, seconds: int) -> None:
+    """Every file and folder of the project written `seconds` ago (old enough for the cache
+    to trust their times; a different age is a different time)."""
+    for path in [project.root, *project.root.rglob("*")]:
+        stamp = path.stat().st_mtime_ns - seconds * 1_000_000_000
+        os.utime(path, ns=(stamp, stamp))
+
+
+def _settled(project) -> dict:
+    """Lint once, age the tree (the cache folder made by that run included), lint again:
+    the project's file list and graph are then in the cache. Returns the cache document."""
+    _lint(project)
+    _age_tree(project, 60)
+    _lint(project)
+    document = json.loads(_cache_file(project).read_text())
+    assert document["project"]["files"]["marks"] and document["project"]["graph"]["marks"]
+    return document
+
+
+def test_a_file_added_to_the_project_is_found_by_the_next_run(package):
+    package.write("pkg/train.py", "from pkg.net import build\n\nbuild(2)\n")
+    listed = _settled(package)["project"]["files"]["files"]
+    assert any(name.endswith("train.py") for name in listed) and not any(name.endswith("net.py") for name in listed)
+    warm = _lint(package)
+    assert _analysed(warm) == [] and [f for f in warm.json() if "train" in f["filename"]] == []
+    package.write("pkg/net.py", "import torch.nn as nn\n\n\ndef build(d_model=512):\n    return nn.LayerNorm(d_model)\n")
+    _age_tree(package, 30)  # old enough to trust, yet the folder's time is not the listed one
+    run = _lint(package)
+    assert [(f["filename"], f["code"]) for f in run.json() if "train" in f["filename"]] == [("pkg/train.py", "LN001")]
+
+
+@pytest.mark.parametrize(
+    "project_state",
+    [
+        {"files": {"walked": "x", "folders": 3, "files": [1]}, "graph": {"marks": None, "fingerprint": 2}},
+        {"files": "garbage", "graph": ["garbage"]},
+        "not a mapping",
+    ],
+)
+def test_a_damaged_project_state_is_ignored(package, project_state):
+    document = _settled(package)
+    cold = _lint(package)
+    document["project"] = project_state
+    _cache_file(package).write_text(json.dumps(document))
+    assert _lint(package).json() == cold.json()
+
+
 def test_changed_settings_use_another_cache(package):
     _lint(package)
     package.write("pyproject.toml", "[tool.lnlint]\nignore = ['LN001']\n")

@@ -55,13 +55,25 @@ class Cache:
         key = hashlib.blake2b(f"{_settings_key(settings)}|{os.getcwd()}".encode(), digest_size=12).hexdigest()
         self.folder = folder
         self.path = folder / __version__ / f"{key}.json"
-        self._files: dict[str, dict] = _load(self.path)
+        self._files, self._project = _load(self.path)
+        self._checked: set[str] = set()  # entries found well formed
         self._digests: dict[str, str | None] = {}
         self._keys: dict[Path, str] = {}
         self._folders: dict[Path, Path] = {}
         self._changed = False
 
     # --- file states -------------------------------------------------------------------------
+    def _entry(self, name: str) -> dict | None:
+        """A file's entry, checked when first used (a run of one file checks one); a
+        malformed entry is dropped."""
+        entry = self._files.get(name)
+        if entry is not None and name not in self._checked:
+            if not _well_formed(entry):
+                del self._files[name]
+                return None
+            self._checked.add(name)
+        return entry
+
     def _key(self, path: Path) -> str:
         """The file's entry name: its resolved path."""
         key = self._keys.get(path)
@@ -78,7 +90,7 @@ class Cache:
         name = self._key(path)
         if name in self._digests and data is None:
             return self._digests[name]
-        entry = self._files.get(name)
+        entry = self._entry(name)
         try:
             stat = os.stat(name)
         except OSError:
@@ -108,15 +120,27 @@ class Cache:
         return digest
 
     # --- what is derived from a file's bytes (import-graph facts) ---------------------------
-    def derived(self, path: Path, kind: str) -> object | None:
-        """What was stored as `kind` for the file's current content (None: nothing)."""
-        entry = self._files.get(self._key(path))
-        return entry.get(kind) if entry is not None and self.digest(path) == entry.get("hash") else None
+    def derived(self, path: Path, kind: str, unchanged: bool = False) -> object | None:
+        """What was stored as `kind` for the file's current content (None: nothing);
+        `unchanged`: the caller knows the file is as it was (see `project_state`)."""
+        entry = self._entry(self._key(path))
+        if entry is None or not (unchanged or self.digest(path) == entry.get("hash")):
+            return None
+        return entry.get(kind)
 
     def store_derived(self, path: Path, kind: str, value: object, data: bytes | None = None) -> None:
         """Keep `value` as `kind` for the file's content (`data`, when the caller read it)."""
         if self.digest(path, data) is not None:
             self._files[self._key(path)][kind] = value
+            self._changed = True
+
+    # --- the project's own state (its file list, its import graph's fingerprint) -------------
+    def project_state(self, name: str) -> object | None:
+        return self._project.get(name)
+
+    def store_project_state(self, name: str, value: object) -> None:
+        if self._project.get(name) != value:
+            self._project[name] = value
             self._changed = True
 
     # --- findings ----------------------------------------------------------------------------
@@ -125,7 +149,7 @@ class Cache:
         files they depended on, and (when they followed the project's values) the import
         graph are as they were. `with_specs`: a result with findings is not reused (its specs,
         which `--confirm` builds, are not kept)."""
-        entry = self._files.get(self._key(path))
+        entry = self._entry(self._key(path))
         result = entry.get("result") if entry is not None else None
         if result is None or self.digest(path) != entry["hash"]:  # type: ignore[index]
             return None
@@ -171,13 +195,31 @@ class Cache:
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
                     # One `dumps` (C) and one write: `json.dump` encodes in Python, chunk by chunk.
-                    file.write(json.dumps({"format": _FORMAT, "version": __version__, "files": self._files}, separators=(",", ":")))
+                    document = {"format": _FORMAT, "version": __version__, "files": self._files, "project": self._project}
+                    file.write(json.dumps(document, separators=(",", ":")))
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)
                 raise
         except OSError:
             pass
+
+
+def modification_marks(paths: Iterable[str]) -> str | None:
+    """A digest of the paths' modification times and sizes, to tell later that none of them
+    changed; None when one cannot be read or was modified too recently for its time to
+    show the next edit (within the clock's granularity)."""
+    digest = hashlib.blake2b(digest_size=16)
+    now = time.time_ns()
+    for path in paths:
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return None
+        if now - stat.st_mtime_ns <= _RACY_NS:
+            return None
+        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+    return digest.hexdigest()
 
 
 def clean(folder: Path) -> bool:
@@ -203,18 +245,20 @@ def _mark_folder(folder: Path) -> None:
         )
 
 
-def _load(path: Path) -> dict[str, dict]:
+def _load(path: Path) -> tuple[dict[str, dict], dict[str, object]]:
+    """The cached files' entries, and the project's state (both empty when the cache is
+    missing, unreadable, or of another format or version)."""
     try:
         with open(path, encoding="utf-8") as file:
             document = json.load(file)
     except (OSError, ValueError, UnicodeDecodeError, RecursionError):
-        return {}
+        return {}, {}
     if not (isinstance(document, dict) and document.get("format") == _FORMAT and document.get("version") == __version__):
-        return {}
-    files = document.get("files")
+        return {}, {}
+    files, project = document.get("files"), document.get("project", {})
     if not isinstance(files, dict):
-        return {}
-    return {name: entry for name, entry in files.items() if _well_formed(entry)}
+        return {}, {}
+    return files, project if isinstance(project, dict) else {}
 
 
 def _well_formed(entry: object) -> bool:

@@ -15,17 +15,19 @@ def _wanted(name: str, settings: Settings) -> bool:
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in settings.include)
 
 
-def discover(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
+def discover(paths: Iterable[Path], settings: Settings, folders: dict[str, int] | None = None) -> Iterator[Path]:
     """Files under `paths`, sorted within each folder. A file named on the command line is
     linted when its name matches `include` (pre-commit passes every staged file of the hook's
-    types), unless it is excluded and `force_exclude` is set. Walks skip what git ignores."""
+    types), unless it is excluded and `force_exclude` is set. Walks skip what git ignores.
+    `folders` is given the modification time of each folder walked and of each .gitignore
+    in them: while they hold, so does the list."""
     seen: set[Path] = set()
     for path in paths:
         if settings.force_exclude and settings.excluded(path, ancestors=True):
             continue
         if path.is_dir():
             ignored = gitignored(path) if settings.respect_gitignore else frozenset()
-            found: Iterable[Path] = _walk(path, settings, ignored)
+            found: Iterable[Path] = _walk(path, settings, ignored, folders)
         else:
             found = [path] if _wanted(path.name, settings) else []
         for file in found:
@@ -35,19 +37,23 @@ def discover(paths: Iterable[Path], settings: Settings) -> Iterator[Path]:
                 yield file
 
 
-def _walk(top: Path, settings: Settings, ignored: frozenset[str]) -> Iterator[Path]:
+def _walk(top: Path, settings: Settings, ignored: frozenset[str], folders: dict[str, int] | None = None) -> Iterator[Path]:
     try:
+        if folders is not None:
+            folders[str(top)] = os.stat(top).st_mtime_ns
         entries = sorted(os.scandir(top), key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
+        if folders is not None and entry.name == ".gitignore":
+            folders[entry.path] = entry.stat().st_mtime_ns
         path = top / entry.name
         if ignored and os.path.abspath(entry.path) in ignored:
             continue
         if entry.is_dir(follow_symlinks=False):
             if settings.excluded(path) or (path / "pyvenv.cfg").exists():
                 continue
-            yield from _walk(path, settings, ignored)
+            yield from _walk(path, settings, ignored, folders)
         elif entry.is_file() and _wanted(entry.name, settings) and not settings.excluded(path):
             yield path
 

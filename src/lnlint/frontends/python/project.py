@@ -143,6 +143,7 @@ class PythonProject:
         self._targets: dict[Path, set[Path]] = {}
         self._constructing: dict[Path, frozenset[bytes]] = {}  # see constructing_names
         self._importers_of: dict[Path, set[Path]] | None = None
+        self._unchanged = False  # the cache's snapshot of the project's files holds (see fingerprint)
 
     # --- modules -----------------------------------------------------------------------------
     def module_name(self, path: Path) -> tuple[str, bool] | None:
@@ -244,6 +245,7 @@ class PythonProject:
         self._importers_of = None
         self._constructing.clear()
         self._callers.clear()
+        self._unchanged = False
         for module in self._modules.values():
             if module is not None:
                 module.calls_into = None
@@ -259,6 +261,7 @@ class PythonProject:
         self._targets.clear()
         self._constructing.clear()
         self._importers_of = None
+        self._unchanged = False
 
     def _absolute(self, module: Module, qualname: str) -> str | None:
         """`.sizes.WIDTH` imported in `pkg.models` → `pkg.sizes.WIDTH`."""
@@ -360,15 +363,43 @@ class PythonProject:
 
     def _project_files(self) -> list[Path]:
         """Every Python file under the roots that the settings let lnlint read (a walk; the
-        bytes are read only when a file is needed, see `_file_facts`)."""
+        bytes are read only when a file is needed, see `_file_facts`). The cache keeps the
+        list with the modification times of the folders walked and of their .gitignore
+        files: while those hold, no file was added, removed or renamed."""
         if self._files is None:
+            from lnlint.cache import modification_marks
             from lnlint.discover import discover
 
+            names = self._listed_files()
+            if names is not None:
+                self._files = [Path(name) for name in names]
+                return self._files
             python = replace(self.settings, include=("*.py",), force_exclude=True)
+            walked: dict[str, int] = {}
             # The walked folders are resolved and the walk enters no linked folder: only a
             # linked file needs resolving.
-            self._files = [path.resolve() if path.is_symlink() else path for path in discover(self._walked, python)]
+            self._files = [path.resolve() if path.is_symlink() else path for path in discover(self._walked, python, walked)]
+            if self.cache is not None:
+                folders = sorted(walked)
+                marks = modification_marks(folders)
+                listing = {"walked": [str(f) for f in self._walked], "folders": folders, "marks": marks, "files": [str(f) for f in self._files]}
+                self.cache.store_project_state("files", listing if marks is not None else None)
         return self._files
+
+    def _listed_files(self) -> list[str] | None:
+        """The project's files as the cache lists them, while the folders walked are as they
+        were (see `_project_files`)."""
+        from lnlint.cache import modification_marks
+
+        listed = self.cache.project_state("files") if self.cache is not None else None
+        if not (isinstance(listed, dict) and listed.get("walked") == [str(folder) for folder in self._walked]):
+            return None
+        folders, files = listed.get("folders"), listed.get("files")
+        if not (isinstance(folders, list) and isinstance(files, list) and all(isinstance(name, str) for name in files)):
+            return None
+        if listed.get("marks") is None or modification_marks(folders) != listed["marks"]:
+            return None
+        return files
 
     def has_callers(self, target: Target) -> bool:
         """Whether the project calls `target`: a call in its own module that resolves to it,
@@ -533,6 +564,11 @@ class PythonProject:
         them needs decoding."""
         if path in self._constructing:
             return self._constructing[path]
+        if self._unchanged and self.cache is not None:  # as the fingerprint found them
+            cached = self.cache.derived(path, "constructing", unchanged=True)
+            if isinstance(cached, list):
+                self._constructing[path] = frozenset(name.encode() for name in cached)
+                return self._constructing[path]
         self._file_facts(path)
         blocks = self._blocks.pop(path, None)  # needed once: the names are kept
         if blocks is None:
@@ -590,7 +626,18 @@ class PythonProject:
         the project hold while it holds. The cache keeps each file's facts and constructing
         names; the files not in it are read by `map_files` (a pool of workers, in a large
         run: reading them is most of the time this takes)."""
+        from lnlint.cache import modification_marks
+
+        # Every file as the cache has it (no file's time or size changed): the fingerprint
+        # stands, and the files' entries serve without reading the files.
+        listed = self._listed_files() if self._files is None else [str(path) for path in self._files]
+        snapshot = self.cache.project_state("graph") if self.cache is not None else None
+        if listed is not None and isinstance(snapshot, dict) and snapshot.get("roots") == repr(self.roots):
+            if isinstance(snapshot.get("fingerprint"), str) and snapshot.get("marks") == modification_marks(listed):
+                self._unchanged = True
+                return snapshot["fingerprint"]
         files = sorted(self._project_files())
+        marks = modification_marks(map(str, self._files or ())) if self.cache is not None else None
         unread = [path for path in files if not self._cached_facts(path)]
         for path, (facts, blocks) in zip(unread, map_files(read_file_facts, unread)):
             self._store_facts(path, facts)
@@ -624,6 +671,9 @@ class PythonProject:
             builds, imports = self._file_facts(path)
             names = sorted(name.decode() for name in self._constructing[path])
             digest.update(f"{path}\0{builds}\0{json.dumps(imports)}\0{names}\n".encode())
+        if self.cache is not None:
+            graph = {"marks": marks, "roots": repr(self.roots), "fingerprint": digest.hexdigest()}
+            self.cache.store_project_state("graph", graph if marks is not None else None)
         return digest.hexdigest()
 
     def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, list]:
@@ -641,7 +691,7 @@ class PythonProject:
         """Whether a file's facts are known, from this run or from the cache."""
         if path in self._facts:
             return True
-        facts = self.cache.derived(path, "code facts") if self.cache is not None else None
+        facts = self.cache.derived(path, "code facts", self._unchanged) if self.cache is not None else None
         if not (isinstance(facts, list) and len(facts) == 2):
             return False
         self._facts[path] = (bool(facts[0]), facts[1])
