@@ -255,3 +255,26 @@ def test_each_fix_resolves_its_rules_bad_examples(project, code, source):
     project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
     ast.parse(path.read_text())
     assert code not in codes(project)
+
+
+def test_the_final_norm_takes_the_layers_width_as_its_construction_writes_it(project):
+    source = (
+        "import torch.nn as nn\n\n\ndef build(d_model, depth):\n"
+        "    layer = nn.TransformerEncoderLayer(d_model, 8, norm_first=True)\n"
+        "    return nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self, config):\n        super().__init__()\n"
+        "        self.encoder = nn.TransformerEncoder(\n"
+        "            nn.TransformerEncoderLayer(config.hidden_size, 8, norm_first=True), 6, enable_nested_tensor=False\n"
+        "        )\n\n\n"
+        "shared = nn.TransformerEncoderLayer(512, 8, norm_first=True)\n\n\n"
+        "def elsewhere(d_model):\n    return nn.TransformerEncoder(shared, 6, enable_nested_tensor=False)\n"
+    )
+    path = project.write("model.py", source)
+    assert codes(project) == ["LN006", "LN006", "LN006"]
+    project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    fixed = path.read_text()
+    assert "nn.TransformerEncoder(layer, depth, enable_nested_tensor=False, norm=nn.LayerNorm(d_model))" in fixed
+    assert "norm_first=True), 6, enable_nested_tensor=False, norm=nn.LayerNorm(config.hidden_size)\n" in fixed
+    # the layer is built in another scope: its width as a number, not a name of that scope
+    assert "nn.TransformerEncoder(shared, 6, enable_nested_tensor=False, norm=nn.LayerNorm(512))" in fixed
+    assert codes(project) == []

@@ -149,8 +149,12 @@ def _norm_first_where_written(spec: StackSpec) -> Rewrite | None:
 
 
 def _final_norm(spec: StackSpec, line: int, column: int) -> Edit | None:
-    """`norm=nn.LayerNorm(d_model)` for a torch stack, when d_model is known."""
+    """`norm=nn.LayerNorm(<the layer's d_model>)` for a torch stack: the d_model expression as
+    the layer's construction writes it, when it means the same at the stack's; else the
+    number, when d_model is known."""
     width = spec.layer.arg("d_model") if isinstance(spec.layer, LayerSpec) else None
+    if spec.width_code is not None:
+        return _edit(spec.kind, line, column, "norm", f"{_MODULE}.LayerNorm({spec.width_code})")
     if not (isinstance(width, Value) and isinstance(width.value, int) and not isinstance(width.value, bool)):
         return None
     return _edit(spec.kind, line, column, "norm", f"{_MODULE}.LayerNorm({width.value})")
@@ -375,9 +379,9 @@ def _with_argument(call, edit: Edit):
         previous = args[-2].comma if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         args[-1] = last.with_changes(comma=previous)
         args.append(new.with_changes(comma=last.comma))
-    else:
-        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        args.append(new)
+    else:  # the space or line break before `)` stays before it
+        args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")), whitespace_after_arg=cst.SimpleWhitespace(""))
+        args.append(new.with_changes(whitespace_after_arg=last.whitespace_after_arg))
     return call.with_changes(args=args)
 
 

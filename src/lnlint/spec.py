@@ -132,7 +132,9 @@ class StackSpec:
     `layer` is the LayerSpec of the repeated layer, or Unknown when it cannot be traced.
     `final_norm` is Value(True/False) when known: whether a norm is applied to the output.
     `args` holds the stack constructor's own arguments (`enable_nested_tensor`, ...), bound
-    like LayerSpec.args; empty for stacks that are not a torch class.
+    like LayerSpec.args; empty for stacks that are not a torch class. `width_code` is the
+    layer's d_model as its source writes it, when that text means the same at the stack's
+    construction (what a fix that adds a final norm passes it); None otherwise.
     """
 
     kind: str
@@ -142,6 +144,7 @@ class StackSpec:
     location: Location
     context: Context = field(default_factory=Context)
     args: Mapping[str, Resolved] = field(default_factory=dict)
+    width_code: str | None = None
 
 
 Spec = Union[LayerSpec, StackSpec]

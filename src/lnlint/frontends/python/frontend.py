@@ -219,7 +219,27 @@ class Extractor:
         module = f"norm={self.resolver.code(norm_node)}" if norm_node is not None and self._norm_call(norm_node, scope) is not None else None
         final = final_norm(spec.arg("norm") if norm_node is not None else None, module)
         context = self._stack_context(spec.context, scope, stack_owner)
-        return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, context, spec.args)
+        width = self._layer_width_code(layer_node, scope) if layer_node is not None else None
+        return StackSpec(spec.kind, layer, spec.arg("num_layers"), final, spec.location, context, spec.args, width)
+
+    def _layer_width_code(self, node: ast.expr, scope: Scope) -> str | None:
+        """The layer's d_model as written at its construction, when that text means the same
+        at the stack's call: the layer is built there (inline, or bound once to a name in the
+        same scope) and its d_model is a number, a name or an attribute of names."""
+        if isinstance(node, ast.Name):
+            binding = self.resolver.binding_of(node, scope)
+            if not (isinstance(binding, Binding) and binding.kind == "assign" and binding.scope is scope):
+                return None
+            node = binding.node  # type: ignore[assignment]
+        if not isinstance(node, ast.Call):
+            return None
+        width = _argument_node(node, 0, "d_model")
+        plain = width
+        while isinstance(plain, ast.Attribute):
+            plain = plain.value
+        if not (isinstance(plain, ast.Name) or (isinstance(plain, ast.Constant) and type(plain.value) is int)):
+            return None
+        return self.index.source.code(width)  # type: ignore[arg-type]
 
     def _norm_call(self, node: ast.expr, scope: Scope) -> ast.Call | None:
         """The call a stack's `norm=` argument evaluates to, followed through one name."""

@@ -682,9 +682,9 @@ class PythonProject:
         unchanged)."""
         if path in self._facts or (data is None and self._cached_facts(path)):
             return self._facts[path]
-        facts, blocks = read_file_facts(path, data)
-        self._store_facts(path, facts, data)
-        self._blocks[path] = blocks
+        if data is None:
+            data = self._bytes(path)
+        self._store_facts(path, _code_facts(_code(data)), data)  # the blocks only if names are asked for
         return self._facts[path]
 
     def _cached_facts(self, path: Path) -> bool:
@@ -792,7 +792,12 @@ def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, 
         except (OSError, SourceError):
             data = b""
     code = _code(data)
-    return (names_a_torch_class(code), list(_imports(code))), _top_level_blocks(code)
+    return _code_facts(code), _top_level_blocks(code)
+
+
+def _code_facts(code: bytes) -> tuple[bool, list]:
+    """(names a torch class, its imports) of a file's code."""
+    return names_a_torch_class(code), list(_imports(code))
 
 
 def _top_level_blocks(code: bytes) -> tuple[frozenset[bytes], list[tuple[frozenset[bytes], frozenset[bytes]]]]:
