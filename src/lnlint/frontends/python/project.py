@@ -48,7 +48,10 @@ MAX_HOPS = 8
 # functional norm reached under another alias of torch.nn.functional is not seen, and the
 # functional names do not make a function "constructing" (see `constructing_names`): a
 # shape passed into a function that calls F.layer_norm is not followed.
-_NAMES_A_TORCH_CLASS = re.compile(rb"\b(?:" + b"|".join(kind.encode() for kind in TORCH_KINDS) + rb")\b")
+# (Without the word boundary before the names: with one, the regex engine cannot skip ahead
+# to their first letters; `_word_matches` checks it.)
+_KINDS = b"|".join(kind.encode() for kind in TORCH_KINDS)
+_NAMES_A_TORCH_CLASS = re.compile(rb"(?:" + _KINDS + rb")\b")
 _FUNCTIONAL = b"|".join(name.encode() for name in FUNCTIONAL_NORMS)
 # a functional norm through its module (`F.layer_norm`, `torch.layer_norm`) or imported by
 # name: `self.layer_norm` alone is an attribute in most models
@@ -58,10 +61,18 @@ _NAMES_A_FUNCTIONAL_NORM = re.compile(
 )
 
 
+def _word_matches(pattern: re.Pattern[bytes], data: bytes) -> Iterator[re.Match[bytes]]:
+    """The matches of `pattern` that start a word (where `\\b` before it would match)."""
+    for match in pattern.finditer(data):
+        start = match.start()
+        if start == 0 or not (data[start - 1] == 95 or data[start - 1 : start].isalnum()):  # 95: `_`
+            yield match
+
+
 def names_a_torch_class(data: bytes) -> bool:
     """Whether a file's bytes name a torch class lnlint checks, or a functional norm (in code
     or not)."""
-    if _NAMES_A_TORCH_CLASS.search(data) is not None:
+    if next(_word_matches(_NAMES_A_TORCH_CLASS, data), None) is not None:
         return True
     return any(name.encode() in data for name in FUNCTIONAL_NORMS) and _NAMES_A_FUNCTIONAL_NORM.search(data) is not None
 
@@ -753,14 +764,14 @@ class PythonProject:
 
 
 _KIND_WORDS = frozenset(kind.encode() for kind in TORCH_KINDS)
-_KIND_ALIAS = re.compile(rb"\b(?:" + b"|".join(kind.encode() for kind in TORCH_KINDS) + rb")[ \t]+as[ \t]+(\w+)")
+_KIND_ALIAS = re.compile(rb"(?:" + _KINDS + rb")[ \t]+as[ \t]+(\w+)")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
 # The first line of a top-level statement, as far as the bytes show it: a function, a class,
 # an assignment, or a compound statement (whose nested definitions it holds). Other lines
 # at column 0 (decorators, imports, closing brackets, `else:`, text inside a multi-line
 # string) continue the block above.
 _BLOCK_START = re.compile(
-    rb"^(?:(?:async[ \t]+)?def[ \t]+(?P<function>\w+)[ \t]*\(|class[ \t]+(?P<cls>\w+)[ \t]*[:(]"
+    rb"^(?=[A-Za-z_])(?:(?:async[ \t]+)?def[ \t]+(?P<function>\w+)[ \t]*\(|class[ \t]+(?P<cls>\w+)[ \t]*[:(]"
     rb"|(?P<assigned>[A-Za-z_]\w*)[ \t]*(?::[^\n=]*)?=(?!=)|(?P<compound>if|try|for|while|with|async|match)\b)",
     re.M,
 )
@@ -816,7 +827,7 @@ def _top_level_blocks(code: bytes) -> tuple[frozenset[bytes], list[tuple[frozens
         else:
             names = {start.group("function") or start.group("cls") or start.group("assigned")}
         blocks.append((frozenset(names), frozenset(_WORD.findall(text))))
-    return frozenset(_KIND_ALIAS.findall(code)), blocks
+    return frozenset(match.group(1) for match in _word_matches(_KIND_ALIAS, code)), blocks
 
 
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
