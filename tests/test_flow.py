@@ -543,3 +543,21 @@ def test_the_shapes_a_definition_takes_in_another_module(project, text):
     project.write("train.py", f"from pkg import {name}\n\nlayer = {name}(2)\n")
     assert pick(project.lint("train.py"), "filename", "code", "row") == [("train.py", "LN001", 3)]
 
+
+
+@pytest.mark.parametrize("keep", [1, 2, 3])
+def test_dropping_parsed_modules_during_a_run_changes_no_finding(monkeypatch, keep):
+    import lnlint.lint as lint
+    from lnlint.discover import discover
+    from lnlint.settings import load_settings
+
+    folder = REPO / "examples"
+    settings = load_settings(None, True, folder)
+    files = list(discover([folder], settings))
+
+    def findings():
+        return [(f.location, f.code, f.message) for f in lint.lint_paths(files, settings).findings]
+
+    held = findings()
+    monkeypatch.setattr(lint, "KEEP_MODULES", keep)  # the files drop what the ones before read
+    assert findings() == held and any(f[1] == "LN005" for f in held)

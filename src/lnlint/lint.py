@@ -163,6 +163,11 @@ def _parse_error(path: str, error: SourceError) -> Finding:
 # next; forked workers inherit it empty and fill their own copy.
 _run_project = None
 
+# How many parsed modules a run holds before it drops the least recently used (each holds its
+# tree and index: without a bound, a worker of a large run holds every module it read; 30
+# keeps a transformers worker near 130 MB for 5-10% more time).
+KEEP_MODULES = 30
+
 # Below this many files a pool costs more than it saves (pre-commit runs, small projects).
 PARALLEL_FROM = 200
 
@@ -183,6 +188,9 @@ def _lint_one(
             return lint_file(path, settings, notices, given, project), notices, None, sorted(read)
         except Exception as error:  # a bug of ours must not end the run; it is reported
             return [], notices, f"{path}: internal error: {type(error).__name__}: {error}", []
+        finally:
+            if project is None and _run_project is not None:
+                _run_project.release(KEEP_MODULES)
 
 
 def lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None = None, with_specs: bool = False) -> RunResult:

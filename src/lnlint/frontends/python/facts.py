@@ -140,5 +140,7 @@ def _self_attributes(node: ast.AST, self_name: str | None) -> list[ast.Attribute
 def index_module(tree: ast.Module, text: str) -> ModuleIndex:
     """Scopes, bindings and the nodes of interest of a module's tree."""
     index = ModuleIndex(tree, Scope("module", None, "<module>", node=tree), SourceLines(text))
-    _FactWalker(index).walk(tree)
+    walker = _FactWalker(index)
+    walker.walk(tree)
+    walker.done()
     return index

@@ -96,6 +96,20 @@ class Module:
     def location(self, node: ast.AST) -> Location:
         return self.extractor.location(node)
 
+    def dispose(self) -> None:
+        """Break the cycles among the module's scopes, bindings, classes and resolver, so that
+        reference counting frees its tree once the module is dropped (the cyclic collector
+        is off during a run, and would have to traverse every tree to find them)."""
+        index = self.index
+        scopes = [index.root, *index.function_scopes.values(), *index.comprehension_scopes.values()]
+        scopes.extend(info.body for info in index.classes if info.body is not None)
+        for scope in scopes:
+            scope.bindings, scope.parent, scope.cls, scope.node = {}, None, None, None
+        for info in index.classes:
+            info.body, info.methods, info.self_attrs = None, {}, {}
+        self.resolver.imported = self.resolver.imported_class = None
+        self.calls_into = self._extracted = None
+
     def extracted(self) -> list[tuple[Spec, ParameterUse]]:
         """The module's own specs, read once (none when its code names no torch class)."""
         if self._extracted is None:
@@ -205,7 +219,8 @@ class PythonProject:
 
         dependencies.note(path)  # `path` is resolved: the project's paths all are
         if path in self._modules:
-            return self._modules[path]
+            known = self._modules[path] = self._modules.pop(path)  # the most recently used last
+            return known
         self._modules[path] = None  # a module being parsed is not re-entered
         try:
             text = decode_python(read_regular_file(path) or b"")
@@ -260,6 +275,21 @@ class PythonProject:
         for module in self._modules.values():
             if module is not None:
                 module.calls_into = None
+
+    def release(self, keep: int) -> None:
+        """Once more than `keep` parsed modules are held, drop the least recently used down to
+        half as many, and the answers that may refer to them: a large run would otherwise
+        hold every tree it read. What was read from the files' bytes (facts, names, the file
+        list) stays."""
+        held = [path for path, module in self._modules.items() if module is not None]
+        if len(held) <= keep:
+            return
+        for path in held[: len(held) - keep // 2]:  # the least recently used first; down to half, so that this is rare
+            self._modules.pop(path).dispose()  # type: ignore[union-attr]
+        for module in self._modules.values():
+            if module is not None:
+                module.calls_into = None  # their targets may be in a dropped module
+        self._callers.clear()
 
     def _forget(self) -> None:
         self._modules.clear()

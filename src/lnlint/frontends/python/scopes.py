@@ -189,6 +189,11 @@ class ScopeWalker:
         if is_statement:
             self._statement_depth[-1] -= 1
 
+    def done(self) -> None:
+        """Forget the handlers (bound methods of the walker: a cycle that would keep the
+        walker, and the index it holds, alive until the cyclic collector runs)."""
+        self._handlers.clear()
+
     def assigned(self, name: str, value: ast.expr, line: int) -> None:
         """`name = value` or `self.name = value` in the current scope."""
 
