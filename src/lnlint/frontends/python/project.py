@@ -613,7 +613,7 @@ class PythonProject:
         self._file_facts(path)
         blocks = self._blocks.pop(path, None)  # needed once: the names are kept
         if blocks is None:
-            blocks = _top_level_blocks(_code(self._bytes(path)))
+            blocks = _top_level_blocks(_code(self._bytes(path)), self._file_facts(path)[1])
         kinds = _KIND_WORDS | blocks[0]
         blocks = blocks[1]
         found = {name for names, words in blocks if not words.isdisjoint(kinds) for name in names}
@@ -833,7 +833,8 @@ def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, 
         except (OSError, SourceError):
             data = b""
     code = _code(data)
-    return _code_facts(code), _top_level_blocks(code)
+    facts = _code_facts(code)
+    return facts, _top_level_blocks(code, facts[1])
 
 
 def _code_facts(code: bytes) -> tuple[bool, list]:
@@ -841,25 +842,37 @@ def _code_facts(code: bytes) -> tuple[bool, list]:
     return names_a_torch_class(code), list(_imports(code))
 
 
-def _top_level_blocks(code: bytes) -> tuple[frozenset[bytes], list[tuple[frozenset[bytes], frozenset[bytes]]]]:
+def _top_level_blocks(code: bytes, imports: list) -> tuple[frozenset[bytes], list[tuple[frozenset[bytes], frozenset[bytes]]]]:
     """The aliases the code gives torch classes (`TransformerEncoderLayer as TEL`), and
     (names defined, words used) of each top-level block of the code (a file's bytes without
     strings and comments): a block runs from one of `_BLOCK_START`'s lines to the next. A
     compound statement defines every name assigned or defined inside it, since its branches
-    run at module level."""
+    run at module level. Of the words, only those that can name what builds a torch class
+    are kept: a torch class or its alias, a name defined at the top of the file or imported
+    by name, an attribute (`models.Net` after `import models`); every word where the file
+    imports `*`."""
     starts = list(_BLOCK_START.finditer(code))
-    blocks = []
+    aliases = frozenset(match.group(1) for match in _word_matches(_KIND_ALIAS, code))
+    defined = []
     for number, start in enumerate(starts):
         end = starts[number + 1].start() if number + 1 < len(starts) else len(code)
-        text = code[start.start():end]
         if start.group("compound"):
-            names = {name for match in _DEFINED_INSIDE.finditer(text) for name in match.groups() if name}
+            names = {name for match in _DEFINED_INSIDE.finditer(code, start.start(), end) for name in match.groups() if name}
         else:
             names = {start.group("function") or start.group("cls") or start.group("assigned")}
-        blocks.append((frozenset(names), frozenset(_WORD.findall(text))))
-    return frozenset(match.group(1) for match in _word_matches(_KIND_ALIAS, code)), blocks
+        defined.append((frozenset(names), start.start(), end))
+    imported = {name.encode() for _, _, names in imports for name in names}
+    kept = None if b"*" in imported else {*_KIND_WORDS, *aliases, *imported, *_ATTRIBUTE.findall(code)}
+    if kept is not None:
+        kept.update(name for names, _, _ in defined for name in names)
+    blocks = []
+    for names, start, end in defined:
+        words = frozenset(_WORD.findall(code, start, end))
+        blocks.append((names, words if kept is None else words.intersection(kept)))
+    return aliases, blocks
 
 
+_ATTRIBUTE = re.compile(rb"\.[ \t]*([A-Za-z_]\w*)")
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
 _PARTIAL_OF = re.compile(rb"\bpartial\(\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")  # `partial(pkg.build, ...)`
 _IMPORT = re.compile(
