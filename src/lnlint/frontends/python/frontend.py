@@ -27,6 +27,7 @@ from lnlint.spec import (
 )
 
 _OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
+_STACKED_KINDS = frozenset((*LAYER_KINDS, *STACK_KINDS, "Transformer"))  # what the depth rules read a stack of
 _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
 
 
@@ -122,16 +123,20 @@ class Extractor:
         return None
 
     # --- layers ------------------------------------------------------------------------------
-    def _context(self, node: ast.AST, override: str | None = None) -> Context:
+    def _context(self, node: ast.AST, kind: str, override: str | None = None) -> Context:
+        """The context of a construction of `kind`. The module's warmup, Admin and DeepNorm
+        facts matter only to a stack (the depth rules), so a norm or attention on its own
+        does not read them: reading them resolves every call of the module."""
         self._assign_roles()
-        return Context(self.mitigations, placement_overridden=override, role=self._roles.get(id(node)))  # type: ignore[union-attr]
+        mitigations = self.mitigations if kind in _STACKED_KINDS else Mitigations()
+        return Context(mitigations, placement_overridden=override, role=self._roles.get(id(node)))  # type: ignore[union-attr]
 
     def torch_call_spec(self, call: ast.Call, scope: Scope, kind: str, override: str | None = None) -> LayerSpec:
         args = self.resolver.arguments(call, scope)
         if isinstance(call.func, ast.Attribute) and call.func.attr == "__init__":
             args.positional[:1] = []  # explicit Base.__init__(self, ...): drop self
         bound = bind_arguments(kind, args.positional, args.keywords, args.rest)
-        return LayerSpec(kind, bound, self.location(call), self._context(call, override))
+        return LayerSpec(kind, bound, self.location(call), self._context(call, kind, override))
 
     def subclass_spec(self, call: ast.Call, scope: Scope, cls: ClassInfo, kind: str) -> LayerSpec | Unknown:
         """A call of a class of this file deriving from `kind`, followed into super().__init__."""
@@ -140,7 +145,7 @@ class Extractor:
         init = cls.methods.get("__init__")
         if init is None:
             bound = bind_arguments(kind, args.positional, args.keywords, args.rest)
-            return LayerSpec(kind, bound, self.location(call), self._context(call, override))
+            return LayerSpec(kind, bound, self.location(call), self._context(call, kind, override))
         super_call = self._super_init(cls)
         if super_call is None:
             return Unknown(f"{cls.name}.__init__ does not call the torch constructor visibly")
@@ -150,7 +155,7 @@ class Extractor:
         if isinstance(super_call.func, ast.Attribute) and not isinstance(super_call.func.value, ast.Call):
             inner_args.positional[:1] = []
         bound = bind_arguments(kind, inner_args.positional, inner_args.keywords, inner_args.rest)
-        return LayerSpec(kind, bound, self.location(call), self._context(call, override))
+        return LayerSpec(kind, bound, self.location(call), self._context(call, kind, override))
 
     def partial_spec(self, call: ast.Call, scope: Scope, kind: str) -> LayerSpec:
         args = self.resolver.arguments(call, scope)
@@ -161,7 +166,7 @@ class Extractor:
             args.rest,
             partial=True,
         )
-        return LayerSpec(kind, bound, self.location(call), self._context(call))
+        return LayerSpec(kind, bound, self.location(call), self._context(call, kind))
 
     def construction(self, call: ast.Call, scope: Scope) -> LayerSpec | Unknown | None:
         """The spec of a call that constructs a torch class (or a subclass), else None."""
@@ -180,7 +185,7 @@ class Extractor:
             elif functional is not None:
                 args = self.resolver.arguments(call, scope)
                 bound = bind_functional_norm(functional, args.positional, args.keywords, args.rest)
-                spec = LayerSpec(FUNCTIONAL_NORMS[functional][0], bound, self.location(call), self._context(call))
+                spec = LayerSpec(FUNCTIONAL_NORMS[functional][0], bound, self.location(call), self._context(call, FUNCTIONAL_NORMS[functional][0]))
             elif isinstance(callee, ClassInfo):
                 base = self.torch_base(callee)
                 if base is not None:
