@@ -145,7 +145,11 @@ class PythonProject:
         folders: set[Path] = set()
         for memo in (_is_file, _is_dir, _resolved):  # what the disk said before this project may have changed
             memo.cache_clear()
+        parents: set[Path] = set()
         for path in paths:
+            if path.parent in parents and not path.is_symlink():
+                continue  # a folder's files share its roots
+            parents.add(path.parent)
             folder = path.resolve().parent
             if folder not in folders:
                 folders.add(folder)
@@ -185,18 +189,23 @@ class PythonProject:
         if self._rank is None:
             self._rank = {}
             for rank, root in enumerate(self.roots):
-                self._rank.setdefault(root, rank)
+                self._rank.setdefault(str(root), rank)
         found = []
-        for folder in path.parents:
+        text = str(path)
+        folder = os.path.dirname(text)
+        while True:  # the folders above, as text (Path objects hash and compare slowly)
             rank = self._rank.get(folder)
-            parts = _parts_under(path, folder) if rank is not None else None
-            if parts is None:
-                continue
-            package = bool(parts) and parts[-1] == "__init__"
-            if package:
-                parts = parts[:-1]
-            if parts and all(part.isidentifier() for part in parts):
-                found.append((rank, (".".join(parts), package)))
+            if rank is not None:
+                parts = text[len(folder.rstrip(os.sep)) + 1:].removesuffix(".py").split(os.sep)
+                package = bool(parts) and parts[-1] == "__init__"
+                if package:
+                    parts = parts[:-1]
+                if parts and all(part.isidentifier() for part in parts):
+                    found.append((rank, (".".join(parts), package)))
+            above = os.path.dirname(folder)
+            if above == folder:
+                break
+            folder = above
         return sorted(found)
 
     def path_of(self, name: str) -> Path | None:
@@ -931,15 +940,6 @@ def _relocated(spec: Spec, chain: tuple[Hop, ...], mitigations: Mitigations) -> 
     construction = Hop(spec.location, f"{TRANSFORMER_PARTS.get(spec.kind, spec.kind)}(...)")
     context = replace(spec.context, mitigations=mitigations.merged(spec.context.mitigations), chain=(*chain, construction))
     return replace(spec, location=chain[0].location, context=context)  # type: ignore[arg-type]
-
-
-def _parts_under(path: Path, root: Path) -> list[str] | None:
-    """The parts of `path` below `root` without the suffix (None: not under it)."""
-    prefix = str(root).rstrip(os.sep) + os.sep
-    text = str(path)
-    if not text.startswith(prefix):
-        return None
-    return text[len(prefix):].removesuffix(".py").split(os.sep)
 
 
 def module_roots(folder: Path, settings: Settings) -> list[tuple[Path, Path]]:
