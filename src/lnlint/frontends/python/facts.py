@@ -33,7 +33,8 @@ class ModuleIndex(ModuleScopes):
     # (keyword or target name, value node, scope, line): for mitigation facts.
     named_values: list[tuple[str, ast.expr, Scope, int]] = field(default_factory=list)
     scaled_residuals: list[ast.BinOp] = field(default_factory=list)  # `x * alpha + f(x)`
-    # References to `self.x` per class (by id), in source order, for "normalised later".
+    # References to `self.x` per class (by id), in source order, for "normalised later": read
+    # when first asked for (only a class that holds a stack is).
     self_uses: dict[int, list[SelfUse]] = field(default_factory=dict)
 
     # the positions in `calls` of each scope's own calls, and the scopes nested in each
@@ -42,7 +43,9 @@ class ModuleIndex(ModuleScopes):
     _nested: dict[int, list[Scope]] | None = field(default=None, repr=False)
 
     def self_uses_of(self, cls: ClassInfo) -> list[SelfUse]:
-        return self.self_uses.get(id(cls), [])
+        if id(cls) not in self.self_uses:
+            self.self_uses[id(cls)] = _self_uses(self, cls)
+        return self.self_uses[id(cls)]
 
     def calls_under(self, scope: Scope) -> list[tuple[ast.Call, Scope]]:
         """The calls in `scope` and in the scopes nested in it, in source order."""
@@ -78,26 +81,6 @@ class _FactWalker(ScopeWalker):
         for keyword in node.keywords:
             if keyword.arg is not None:
                 self.index.named_values.append((keyword.arg, keyword.value, self.scope, keyword.lineno))
-        cls = self.scope.cls
-        if cls is not None and self.scope.kind == "function" and self._is_self_attr(node.func):
-            arguments = [*node.args, *(k.value for k in node.keywords)]
-            wraps = frozenset(n.attr for arg in arguments for n in _self_attributes(arg, self.scope.self_name))
-            self._record_self_use(node.func, wraps)  # type: ignore[arg-type]
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        if self.scope.cls is not None and self.scope.kind == "function" and self._is_self_attr(node):
-            self._record_self_use(node, frozenset())
-
-    def _is_self_attr(self, node: ast.expr) -> bool:
-        return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == self.scope.self_name
-
-    def _record_self_use(self, node: ast.Attribute, wraps: frozenset[str]) -> None:
-        assert self.scope.cls is not None
-        statement = self._top_statement[-1]
-        end = statement.end_lineno if statement is not None and statement.end_lineno else node.lineno
-        self.index.self_uses.setdefault(id(self.scope.cls), []).append(
-            SelfUse(self.scope.name, node.attr, node.lineno, end, wraps)
-        )
 
     def visit_Dict(self, node: ast.Dict) -> None:
         for key, value in zip(node.keys, node.values):
@@ -123,6 +106,42 @@ def _last_identifier(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return node.attr
     return ""
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _self_uses(index: ModuleIndex, cls: ClassInfo) -> list[SelfUse]:
+    """The `self.x` reads in the methods of `cls` (not in functions or comprehensions nested
+    in them), in source order: a call of `self.x` first, with the self attributes in its
+    arguments, then each read inside it. `statement_end` is the last line of the method's
+    top-level statement holding the read."""
+    methods = [scope for scope in index.function_scopes.values() if scope.cls is cls and scope.kind == "function"]
+    methods.sort(key=lambda scope: (scope.node.lineno, scope.node.col_offset))  # type: ignore[union-attr]
+    found: list[SelfUse] = []
+    for method in methods:
+        self_name = method.self_name
+        todo: list[tuple[ast.AST, ast.stmt | None]] = [(child, None) for child in reversed(list(children(method.node)))]  # type: ignore[arg-type]
+        while todo:
+            node, top = todo.pop()
+            if top is None and isinstance(node, ast.stmt):
+                top = node
+            reads: list[tuple[ast.Attribute, frozenset[str]]] = []
+            if isinstance(node, ast.Call) and _is_self_attribute(node.func, self_name):
+                arguments = [*node.args, *(k.value for k in node.keywords)]
+                reads.append((node.func, frozenset(n.attr for arg in arguments for n in _self_attributes(arg, self_name))))  # type: ignore[arg-type]
+            elif _is_self_attribute(node, self_name):
+                reads.append((node, frozenset()))  # type: ignore[arg-type]
+            for read, wraps in reads:
+                end = top.end_lineno if top is not None and top.end_lineno else read.lineno
+                found.append(SelfUse(method.name, read.attr, read.lineno, end, wraps))
+            if not isinstance(node, _NESTED_SCOPES):
+                todo.extend((child, top) for child in reversed(list(children(node))))
+    return found
+
+
+def _is_self_attribute(node: ast.AST, self_name: str | None) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == self_name
 
 
 def _self_attributes(node: ast.AST, self_name: str | None) -> list[ast.Attribute]:

@@ -143,26 +143,15 @@ class ScopeWalker:
     def __init__(self, index: ModuleScopes) -> None:
         self.index = index
         self.scope = index.root
-        self._handlers: dict[type, tuple[_Handler | None, _Handler | None, bool]] = {}
-        # Per function scope: nesting depth of statements and the current top statement.
-        self._statement_depth: list[int] = [0]
-        self._top_statement: list[ast.stmt | None] = [None]
+        self._handlers: dict[type, tuple[_Handler | None, _Handler | None]] = {}
 
     def walk(self, node: ast.AST) -> None:
         cls = type(node)
         handlers = self._handlers.get(cls)
         if handlers is None:
             name = cls.__name__
-            handlers = self._handlers[cls] = (
-                getattr(self, f"visit_{name}", None),
-                getattr(self, f"leave_{name}", None),
-                issubclass(cls, ast.stmt),
-            )
-        visit, leave, is_statement = handlers
-        if is_statement:
-            if self._statement_depth[-1] == 0:
-                self._top_statement[-1] = node  # type: ignore[assignment]
-            self._statement_depth[-1] += 1
+            handlers = self._handlers[cls] = (getattr(self, f"visit_{name}", None), getattr(self, f"leave_{name}", None))
+        visit, leave = handlers
         if visit is not None:
             visit(node)
         if cls is ast.Dict:
@@ -186,8 +175,6 @@ class ScopeWalker:
                         self.walk(value)
         if leave is not None:
             leave(node)
-        if is_statement:
-            self._statement_depth[-1] -= 1
 
     def done(self) -> None:
         """Forget the handlers (bound methods of the walker: a cycle that would keep the
@@ -200,14 +187,10 @@ class ScopeWalker:
     # --- scopes ----------------------------------------------------------------------------
     def _push(self, scope: Scope) -> None:
         self.scope = scope
-        self._statement_depth.append(0)
-        self._top_statement.append(None)
 
     def _pop(self, node: ast.AST | None = None) -> None:
         assert self.scope.parent is not None
         self.scope = self.scope.parent
-        self._statement_depth.pop()
-        self._top_statement.pop()
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         outer = self.scope
