@@ -278,3 +278,17 @@ def test_the_final_norm_takes_the_layers_width_as_its_construction_writes_it(pro
     # the layer is built in another scope: its width as a number, not a name of that scope
     assert "nn.TransformerEncoder(shared, 6, enable_nested_tensor=False, norm=nn.LayerNorm(512))" in fixed
     assert codes(project) == []
+
+
+def test_a_stack_reached_from_call_sites_gets_its_final_norm_where_it_is_built(project):
+    builder = project.write("builder.py", (
+        "import torch.nn as nn\n\n\ndef build(d_model, depth):\n"
+        "    layer = nn.TransformerEncoderLayer(d_model, 8, norm_first=True)\n"
+        "    return nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)\n"
+    ))
+    train = project.write("train.py", "from builder import build\n\nsmall = build(256, 4)\nlarge = build(512, 6)\n")
+    assert [(f["filename"], f["code"]) for f in project.lint("train.py", "builder.py")] == [("train.py", "LN006")] * 2
+    project.run("--isolated", "--fix", "--unsafe-fixes", "train.py", "builder.py")
+    assert "nn.TransformerEncoder(layer, depth, enable_nested_tensor=False, norm=nn.LayerNorm(d_model))" in builder.read_text()
+    assert train.read_text() == "from builder import build\n\nsmall = build(256, 4)\nlarge = build(512, 6)\n"
+    assert project.lint("train.py", "builder.py") == []

@@ -117,6 +117,8 @@ def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
         rewrite = _fewer_heads(spec, thresholds.get("min-head-dim", 2))
         return Fix(finding, autofix["applicability"], (rewrite,), rewrite.at.path) if rewrite is not None else None
     local = not finding.related and finding.location.cell is None and finding.location.path.endswith(".py")
+    if finding.code == "LN006" and finding.related and isinstance(spec, StackSpec):
+        return _final_norm_where_built(finding, spec, autofix["applicability"])
     if finding.code == "LN005" and isinstance(spec, StackSpec) and not (local and _pre_ln(spec)):
         rewrite = _norm_first_where_written(spec)
         return Fix(finding, autofix["applicability"], (rewrite,), rewrite.at.path) if rewrite is not None else None
@@ -131,6 +133,17 @@ def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
     elif finding.code == "LN005" and isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec):
         edits = _pre_ln(spec)
     return Fix(finding, autofix["applicability"], tuple(edits), finding.location.path) if edits else None
+
+
+def _final_norm_where_built(finding: Finding, spec: StackSpec, applicability: str) -> Fix | None:
+    """LN006's fix for a stack its callers' values reach (reported at a call site): the
+    final norm added where the stack is built, when its width is written there as an
+    expression of that scope (the same norm serves every caller); else none."""
+    built = finding.related[-1].location
+    if spec.kind not in STACK_KINDS or spec.width_code is None or built.cell is not None or not built.path.endswith(".py"):
+        return None
+    edit = _edit(spec.kind, built.line, built.column, "norm", f"{_MODULE}.LayerNorm({spec.width_code})")
+    return Fix(finding, applicability, (edit,), built.path)
 
 
 def _norm_first_where_written(spec: StackSpec) -> Rewrite | None:
