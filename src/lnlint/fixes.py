@@ -119,7 +119,7 @@ def fix_for(finding: Finding, thresholds: Mapping[str, int]) -> Fix | None:
     local = not finding.related and finding.location.cell is None and finding.location.path.endswith(".py")
     if finding.code == "LN006" and finding.related and isinstance(spec, StackSpec):
         return _final_norm_where_built(finding, spec, autofix["applicability"])
-    if finding.code == "LN005" and isinstance(spec, StackSpec) and not (local and _pre_ln(spec)):
+    if finding.code == "LN005" and isinstance(spec, StackSpec) and isinstance(spec.layer, LayerSpec) and not (local and _pre_ln(spec)):
         rewrite = _norm_first_where_written(spec)
         return Fix(finding, autofix["applicability"], (rewrite,), rewrite.at.path) if rewrite is not None else None
     if not local:
@@ -142,8 +142,8 @@ def _final_norm_where_built(finding: Finding, spec: StackSpec, applicability: st
     built = finding.related[-1].location
     if spec.kind not in STACK_KINDS or spec.width_code is None or built.cell is not None or not built.path.endswith(".py"):
         return None
-    edit = _edit(spec.kind, built.line, built.column, "norm", f"{_MODULE}.LayerNorm({spec.width_code})")
-    return Fix(finding, applicability, (edit,), built.path)
+    edit = _final_norm(spec, built.line, built.column)
+    return Fix(finding, applicability, (edit,), built.path) if edit is not None else None
 
 
 def _norm_first_where_written(spec: StackSpec) -> Rewrite | None:
@@ -165,12 +165,13 @@ def _final_norm(spec: StackSpec, line: int, column: int) -> Edit | None:
     """`norm=nn.LayerNorm(<the layer's d_model>)` for a torch stack: the d_model expression as
     the layer's construction writes it, when it means the same at the stack's; else the
     number, when d_model is known."""
-    width = spec.layer.arg("d_model") if isinstance(spec.layer, LayerSpec) else None
-    if spec.width_code is not None:
-        return _edit(spec.kind, line, column, "norm", f"{_MODULE}.LayerNorm({spec.width_code})")
-    if not (isinstance(width, Value) and isinstance(width.value, int) and not isinstance(width.value, bool)):
-        return None
-    return _edit(spec.kind, line, column, "norm", f"{_MODULE}.LayerNorm({width.value})")
+    width = spec.width_code
+    if width is None:
+        known = spec.layer.arg("d_model") if isinstance(spec.layer, LayerSpec) else None
+        if not (isinstance(known, Value) and type(known.value) is int):
+            return None
+        width = str(known.value)
+    return _edit(spec.kind, line, column, "norm", f"{_MODULE}.LayerNorm({width})")
 
 
 def _pre_ln(spec: StackSpec) -> list[Edit]:
