@@ -139,17 +139,20 @@ def test_a_file_added_to_the_project_is_found_by_the_next_run(package):
 
 
 @pytest.mark.parametrize(
-    "project_state",
+    "damage",
     [
-        {"files": {"walked": "x", "folders": 3, "files": [1]}, "graph": {"marks": None, "fingerprint": 2}},
-        {"files": "garbage", "graph": ["garbage"]},
-        "not a mapping",
+        lambda state: {"files": {"walked": "x", "folders": 3, "files": [1]}, "graph": {"marks": None, "fingerprint": 2}},
+        lambda state: {"files": "garbage", "graph": ["garbage"]},
+        lambda state: "not a mapping",
+        lambda state: {**state, "files": {**state["files"], "folders": [{}, None]}},  # the walked folders as they are
+        lambda state: {**state, "graph": {**state["graph"], "fingerprint": 7}},
     ],
+    ids=["wrong types", "garbage", "not a mapping", "folders not text", "fingerprint not text"],
 )
-def test_a_damaged_project_state_is_ignored(package, project_state):
+def test_a_damaged_project_state_is_ignored(package, damage):
     document = _settled(package)
     cold = _lint(package)
-    document["project"] = project_state
+    document["project"] = damage(document["project"])
     _cache_file(package).write_text(json.dumps(document))
     assert _lint(package).json() == cold.json()
 

@@ -445,7 +445,7 @@ class PythonProject:
         if not (isinstance(listed, dict) and listed.get("walked") == [str(folder) for folder in self._walked]):
             return None
         folders, files = listed.get("folders"), listed.get("files")
-        if not (isinstance(folders, list) and isinstance(files, list) and all(isinstance(name, str) for name in files)):
+        if not (isinstance(folders, list) and isinstance(files, list) and all(isinstance(name, str) for name in (*folders, *files))):
             return None
         if listed.get("marks") is None or modification_marks(folders) != listed["marks"]:
             return None
