@@ -242,3 +242,12 @@ def test_nested_tensor_with_pre_ln(project, body, codes):
     for finding in findings:
         assert finding["severity"] == "info"
         assert "Pass enable_nested_tensor=False" in finding["message"]
+
+
+def test_a_one_layer_stack_is_named_in_the_singular(project):
+    project.write("model.py", (
+        "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(64, 4, norm_first=True)\n"
+        "encoder = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)\n"
+    ))
+    (finding,) = project.lint("model.py")
+    assert "stack of 1 layer (depth = 1)" in finding["message"]

@@ -79,7 +79,7 @@ def _missing_final_norm(spec: StackSpec, depth: int | None, values: dict[str, Re
         if spec.kind == "TransformerDecoder"
         else "apply a LayerNorm to the output of the last layer"
     )
-    layers = f"{depth} layers ({cite('depth', spec.depth)})" if depth is not None else f"an unknown number of layers ({describe('depth', spec.depth)})"
+    layers = f"{depth} layer{'' if depth == 1 else 's'} ({cite('depth', spec.depth)})" if depth is not None else f"an unknown number of layers ({describe('depth', spec.depth)})"
     yield Violation(
         "LN006",
         f"Pre-LN {spec.layer.kind} stack of {layers} has no final "  # type: ignore[union-attr]
