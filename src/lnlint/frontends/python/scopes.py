@@ -143,34 +143,40 @@ class ScopeWalker:
     def __init__(self, index: ModuleScopes) -> None:
         self.index = index
         self.scope = index.root
-        self._handlers: dict[type, tuple[_Handler | None, _Handler | None]] = {}
+        # per node type: its visit and leave handlers, and the fields the walk descends into
+        self._handlers: dict[type, tuple[_Handler | None, _Handler | None, tuple[str, ...]]] = {}
 
     def walk(self, node: ast.AST) -> None:
         cls = type(node)
         handlers = self._handlers.get(cls)
         if handlers is None:
             name = cls.__name__
-            handlers = self._handlers[cls] = (getattr(self, f"visit_{name}", None), getattr(self, f"leave_{name}", None))
-        visit, leave = handlers
+            handlers = self._handlers[cls] = (
+                getattr(self, f"visit_{name}", None), getattr(self, f"leave_{name}", None), child_fields(cls)
+            )
+        visit, leave, fields = handlers
         if visit is not None:
             visit(node)
         if cls is ast.Dict:
             for child in children(node):
                 self.walk(child)
         else:  # `children`, unrolled: the walk visits every node of every module read
-            for name in child_fields(cls):
+            descends = _DESCENDS
+            for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
                     for item in value:
-                        descend = _DESCENDS.get(type(item))
+                        kind = type(item)
+                        descend = descends.get(kind)
                         if descend is None:
-                            descend = _descends(type(item))
+                            descend = _descends(kind)
                         if descend:
                             self.walk(item)
                 elif value is not None:
-                    descend = _DESCENDS.get(type(value))
+                    kind = type(value)
+                    descend = descends.get(kind)
                     if descend is None:
-                        descend = _descends(type(value))
+                        descend = _descends(kind)
                     if descend:
                         self.walk(value)
         if leave is not None:
