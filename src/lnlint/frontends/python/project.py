@@ -146,6 +146,8 @@ class PythonProject:
         for memo in (_is_file, _is_dir, _resolved):  # what the disk said before this project may have changed
             memo.cache_clear()
         parents: set[Path] = set()
+        roots: set[Path] = set()
+        walks: set[Path] = set()
         for path in paths:
             if path.parent in parents and not path.is_symlink():
                 continue  # a folder's files share its roots
@@ -154,11 +156,14 @@ class PythonProject:
             if folder not in folders:
                 folders.add(folder)
                 for root, walked in module_roots(folder, settings):
-                    if root not in self.roots:
+                    if root not in roots:
+                        roots.add(root)
                         self.roots.append(root)
-                    if walked not in self._walked:
+                    if walked not in walks:
+                        walks.add(walked)
                         self._walked.append(walked)
-        self._walked = [f for f in self._walked if not any(f != o and f.is_relative_to(o) for o in self._walked)]
+        # a folder inside another walked folder is walked with it
+        self._walked = [f for f in self._walked if not any(parent in walks for parent in f.parents)]
         self._modules: dict[Path, Module | None] = {}
         self._names: dict[Path, tuple[str, bool] | None] = {}
         self._rank: dict[Path, int] | None = None
