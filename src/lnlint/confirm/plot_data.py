@@ -190,13 +190,11 @@ def heads_data(plan: BuildPlan, options: ProbeOptions, title: str) -> PlotData:
 def _against_default(plan: BuildPlan, options: ProbeOptions, title: str, code: str) -> PlotData:
     """LN008, LN010, LN011: the probe's measurement for this design beside torch's default
     value of the argument at fault (what torch does with each, when it refuses the design's)."""
-    name, default, metric, label = _MEASURED[code]
-    if plan.kind in ("LayerNorm", "RMSNorm", "GroupNorm"):
-        name = "eps"
+    _, _, metric, label = _MEASURED[code]
+    name, default = _argument_and_default(plan, code)
     given = plan.kwargs.get(name)
     if code == "LN010" and given is not None and float(given) <= 0:
         metric, label = "nan_share_of_constant_tokens", "share of an all-zero token's outputs that are NaN"
-    default = 4 * plan.d_model if code == "LN011" else default
     data = PlotData("bars", title, name, label)
     for design, value in (("this design", plan.kwargs.get(name)), ("torch's default", default)):
         measured = PROBES[code](BuildPlan(plan.kind, {**plan.kwargs, name: value}, plan.depth, plan.final_norm), options)
@@ -204,6 +202,15 @@ def _against_default(plan: BuildPlan, options: ProbeOptions, title: str, code: s
             return outcome_data(plan, options, title, code)
         data.series.append(Series(f"{design}: {name}={value}", [float(len(data.series))], [measured.metrics[metric]]))
     return data
+
+
+def _argument_and_default(plan: BuildPlan, code: str) -> tuple[str, object]:
+    """LN008, LN010, LN011: the argument at fault, as the plan's class names it, and torch's
+    default for it (a norm's `eps`; a feed-forward of 4 × d_model, torch's 2048 at 512)."""
+    name, default, _, _ = _MEASURED[code]
+    if plan.kind in ("LayerNorm", "RMSNorm", "GroupNorm"):
+        name = "eps"
+    return name, 4 * plan.d_model if code == "LN011" else default
 
 
 # rule → (argument, torch's default, the probe's metric, what it is)
@@ -247,9 +254,7 @@ def _candidates(plan: BuildPlan, code: str) -> tuple[str, list[object]]:
         given = plan.kwargs.get("activation")
         return "activation", [given, *(name for name in ("relu", "gelu") if name != given)]
     if code in _MEASURED:
-        name, default, _, _ = _MEASURED[code]
-        name = "eps" if plan.kind in ("LayerNorm", "RMSNorm", "GroupNorm") else name
-        default = 4 * plan.d_model if code == "LN011" else default
+        name, default = _argument_and_default(plan, code)
         return name, [plan.kwargs.get(name), default]
     name = "num_groups" if code == "LN012" else attention_names(plan.kind)[1]
     given = int(plan.kwargs.get(name, 1) or 1)
