@@ -624,10 +624,10 @@ class PythonProject:
             if isinstance(cached, list):
                 self._constructing[path] = frozenset(name.encode() for name in cached)
                 return self._constructing[path]
-        self._file_facts(path)
+        imports = self._file_facts(path)[1]
         blocks = self._blocks.pop(path, None)  # needed once: the names are kept
         if blocks is None:
-            blocks = _top_level_blocks(_code(self._bytes(path)), self._file_facts(path)[1])
+            blocks = _top_level_blocks(_code(self._bytes(path)), imports)
         kinds = _KIND_WORDS | blocks[0]
         blocks = blocks[1]
         found = {name for names, words in blocks if not words.isdisjoint(kinds) for name in names}
@@ -670,10 +670,7 @@ class PythonProject:
         return frozenset(visible | bound), frozenset(bound)
 
     def _bytes(self, path: Path) -> bytes:
-        try:
-            return read_regular_file(path) or b""
-        except (OSError, SourceError):
-            return b""
+        return _file_bytes(path)
 
     def fingerprint(self, map_files: Callable[[Callable, list[Path]], Iterable] = map) -> str:
         """A hash of the import graph (roots, files, what each imports, whether it names a
@@ -691,6 +688,8 @@ class PythonProject:
             if isinstance(snapshot.get("fingerprint"), str) and snapshot.get("marks") == modification_marks(listed):
                 self._unchanged = True
                 return snapshot["fingerprint"]
+        if self._files is None and listed is not None:
+            self._files = [Path(name) for name in listed]  # the list holds: only the graph is to find
         files = sorted(self._project_files())
         marks = modification_marks(map(str, self._files or ())) if self.cache is not None else None
         unread = [path for path in files if not self._cached_facts(path)]
@@ -841,14 +840,17 @@ def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, 
     imports), and its top-level blocks (see `_top_level_blocks`); its code is the bytes
     without strings and comments. A function of the bytes alone, so that a pool of workers
     can read many files at once."""
-    if data is None:
-        try:
-            data = read_regular_file(path) or b""
-        except (OSError, SourceError):
-            data = b""
-    code = _code(data)
+    code = _code(_file_bytes(path) if data is None else data)
     facts = _code_facts(code)
     return facts, _top_level_blocks(code, facts[1])
+
+
+def _file_bytes(path: Path) -> bytes:
+    """A file's bytes; none when it cannot be read (its own lint reports that)."""
+    try:
+        return read_regular_file(path) or b""
+    except (OSError, SourceError):
+        return b""
 
 
 def _code_facts(code: bytes) -> tuple[bool, list]:
