@@ -156,6 +156,9 @@ STACK_KINDS = ("TransformerEncoder", "TransformerDecoder")
 # Single modules: the norms, and attention on its own. Their widths are `normalized_shape`
 # (LayerNorm, RMSNorm), `num_channels` (GroupNorm) and `embed_dim` (MultiheadAttention).
 NORM_KINDS = ("LayerNorm", "RMSNorm", "GroupNorm")
+# The kinds whose depth the depth rules read (an nn.Transformer's stacks too): the only ones
+# that need mitigations.
+STACKED_KINDS = frozenset((*LAYER_KINDS, *STACK_KINDS, "Transformer", *TRANSFORMER_PARTS))
 TORCH_KINDS = LAYER_KINDS + STACK_KINDS + ("Transformer",) + NORM_KINDS + ("MultiheadAttention",)
 
 

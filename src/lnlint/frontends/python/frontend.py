@@ -15,6 +15,7 @@ from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
 from lnlint.spec import (
     LAYER_KINDS,
     STACK_KINDS,
+    STACKED_KINDS,
     Context,
     LayerSpec,
     Location,
@@ -27,7 +28,6 @@ from lnlint.spec import (
 )
 
 _OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
-_STACKED_KINDS = frozenset((*LAYER_KINDS, *STACK_KINDS, "Transformer"))  # what the depth rules read a stack of
 _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
 
 
@@ -40,6 +40,7 @@ class Extractor:
         self.within: Scope | None = None  # a followed call's function or class: only its scopes are read
         self._callees: dict[int, Callee] = {}
         self._mitigations: Mitigations | None = None
+        self._module_extractor = self  # whose mitigations are the module's (see `following`)
         self._layer_cache: dict[int, tuple[LayerSpec | Unknown | None, ParameterUse]] = {}
         self._roles: dict[int, str] | None = None
         # the calls under each followed scope, by the scope's id: one function is followed
@@ -53,13 +54,17 @@ class Extractor:
         followed = Extractor.__new__(Extractor)
         followed.__dict__.update(self.__dict__)
         followed.resolver, followed.within, followed._layer_cache = resolver, within, {}
+        followed._module_extractor = self._module_extractor
         self._assign_roles()
         followed._roles = self._roles
         return followed
 
     @property
     def mitigations(self) -> Mitigations:
-        """The module's warmup, Admin and DeepNorm facts, read when a spec first needs them."""
+        """The module's warmup, Admin and DeepNorm facts, read when a spec first needs them
+        (with the module's own values: a followed call's arguments do not change them)."""
+        if self._module_extractor is not self:
+            return self._module_extractor.mitigations
         if self._mitigations is None:
             self._mitigations = self.policy.mitigations(self._mitigation_facts())
         return self._mitigations
@@ -128,7 +133,7 @@ class Extractor:
         facts matter only to a stack (the depth rules), so a norm or attention on its own
         does not read them: reading them resolves every call of the module."""
         self._assign_roles()
-        mitigations = self.mitigations if kind in _STACKED_KINDS else Mitigations()
+        mitigations = self.mitigations if kind in STACKED_KINDS else Mitigations()
         return Context(mitigations, placement_overridden=override, role=self._roles.get(id(node)))  # type: ignore[union-attr]
 
     def torch_call_spec(self, call: ast.Call, scope: Scope, kind: str, override: str | None = None) -> LayerSpec:

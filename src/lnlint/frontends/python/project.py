@@ -32,14 +32,14 @@ from lnlint.frontends.source import SourceError, decode_python, read_regular_fil
 from lnlint.lint import display_path
 from lnlint.settings import Settings
 from lnlint.frontends.signatures import FUNCTIONAL_NORMS
-from lnlint.spec import TORCH_KINDS, TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Unknown, Value
+from lnlint.spec import STACKED_KINDS, TORCH_KINDS, TRANSFORMER_PARTS, Hop, Location, Mitigations, Resolved, Spec, Unknown, Value
 
 if TYPE_CHECKING:  # the analysis loads only once a module is parsed
     from lnlint.cache import Cache
     from lnlint.frontends.python.facts import ModuleIndex
     from lnlint.frontends.python.frontend import Extractor
     from lnlint.frontends.python.scopes import Binding, ClassInfo, FunctionNode, Scope
-    from lnlint.frontends.python.values import Arguments, ParameterUse, Resolver
+    from lnlint.frontends.python.values import Arguments, Callee, ParameterUse, Resolver
 
 MAX_HOPS = 8
 # A torch class's name as a whole word, or a functional norm named through its module: a
@@ -53,12 +53,14 @@ MAX_HOPS = 8
 _KINDS = b"|".join(kind.encode() for kind in TORCH_KINDS)
 _NAMES_A_TORCH_CLASS = re.compile(rb"(?:" + _KINDS + rb")\b")
 _FUNCTIONAL = b"|".join(name.encode() for name in FUNCTIONAL_NORMS)
-# a functional norm through its module (`F.layer_norm`, `torch.layer_norm`) or imported by
-# name: `self.layer_norm` alone is an attribute in most models
-_NAMES_A_FUNCTIONAL_NORM = re.compile(
-    rb"\b(?:functional|F|torch)[ \t]*\.[ \t]*(?:" + _FUNCTIONAL + rb")\b|^[ \t]*from[ \t]+torch[^\n]*\b(?:" + _FUNCTIONAL + rb")\b",
-    re.M,
-)
+# A functional norm through its module (`F.layer_norm`, `torch.layer_norm`) or imported by
+# name: `self.layer_norm` alone is an attribute in most models. The attribute is found from
+# its dot, and the module's name looked for before it on the line: most files that hold
+# "layer_norm" hold it as `self.layer_norm`, and a pattern that starts with the module's
+# name would try every "F" of the file.
+_FUNCTIONAL_ATTRIBUTE = re.compile(rb"\.[ \t]*(?:" + _FUNCTIONAL + rb")\b")
+_FUNCTIONAL_MODULE_BEFORE = re.compile(rb"\b(?:functional|F|torch)[ \t]*\Z")
+_FUNCTIONAL_IMPORT = re.compile(rb"\n[ \t]*from[ \t]+torch[^\n]*\b(?:" + _FUNCTIONAL + rb")\b")
 
 
 def _word_matches(pattern: re.Pattern[bytes], data: bytes) -> Iterator[re.Match[bytes]]:
@@ -69,12 +71,18 @@ def _word_matches(pattern: re.Pattern[bytes], data: bytes) -> Iterator[re.Match[
             yield match
 
 
-def names_a_torch_class(data: bytes) -> bool:
-    """Whether a file's bytes name a torch class lnlint checks, or a functional norm (in code
-    or not)."""
-    if next(_word_matches(_NAMES_A_TORCH_CLASS, data), None) is not None:
+def names_a_torch_class(code: bytes) -> bool:
+    """Whether a file's code (see `_code`) names a torch class lnlint checks, or a functional
+    norm."""
+    if next(_word_matches(_NAMES_A_TORCH_CLASS, code), None) is not None:
         return True
-    return any(name.encode() in data for name in FUNCTIONAL_NORMS) and _NAMES_A_FUNCTIONAL_NORM.search(data) is not None
+    if not any(name.encode() in code for name in FUNCTIONAL_NORMS):
+        return False
+    for match in _FUNCTIONAL_ATTRIBUTE.finditer(code):
+        line = code.rfind(b"\n", 0, match.start()) + 1
+        if _FUNCTIONAL_MODULE_BEFORE.search(code, line, match.start()) is not None:
+            return True
+    return _FUNCTIONAL_IMPORT.search(code) is not None
 
 
 @dataclass(eq=False)
@@ -91,7 +99,7 @@ class Module:
     extractor: Extractor
     builds: bool  # whether its code names a torch class, so that it can build one itself
     _extracted: list[tuple[Spec, ParameterUse]] | None = None
-    calls_into: list[tuple[ast.Call, Scope, Target, bool]] | None = None  # see PythonProject._calls_into
+    calls_into: list[tuple[ast.Call, Scope, Callee, bool]] | None = None  # see PythonProject._calls_into
 
     def location(self, node: ast.AST) -> Location:
         return self.extractor.location(node)
@@ -129,8 +137,8 @@ class Target:
     body: Scope
     method: bool  # arguments bind after `self`
 
-    def same_as(self, other: "Target") -> bool:
-        return self.module is other.module and self.body is other.body
+    def same_as(self, other: "Target | None") -> bool:
+        return other is not None and self.module is other.module and self.body is other.body
 
 
 class PythonProject:
@@ -165,6 +173,8 @@ class PythonProject:
         # a folder inside another walked folder is walked with it
         self._walked = [f for f in self._walked if not any(parent in walks for parent in f.parents)]
         self._modules: dict[Path, Module | None] = {}
+        self._dropped: set[Path] = set()  # modules released once (see `release`)
+        self._kept: set[Path] = set()  # modules parsed again after that: never released
         self._names: dict[Path, tuple[str, bool] | None] = {}
         self._rank: dict[Path, int] | None = None
         self._files: list[Path] | None = None
@@ -271,6 +281,8 @@ class PythonProject:
         resolver.imported = lambda qualname, local: self.imported_value(parsed, qualname)
         resolver.imported_class = lambda qualname: self.imported_class(parsed, qualname)
         self._modules[path] = parsed
+        if path in self._dropped:
+            self._kept.add(path)
         return parsed
 
     def edited(self, path: Path) -> None:
@@ -295,11 +307,12 @@ class PythonProject:
         half as many, and the answers that may refer to them: a large run would otherwise
         hold every tree it read. What was read from the files' bytes (facts, names, the file
         list) stays."""
-        held = [path for path, module in self._modules.items() if module is not None]
+        held = [path for path, module in self._modules.items() if module is not None and path not in self._kept]
         if len(held) <= keep:
             return
         for path in held[: len(held) - keep // 2]:  # the least recently used first; down to half, so that this is rare
             self._modules.pop(path).dispose()  # type: ignore[union-attr]
+            self._dropped.add(path)
         for module in self._modules.values():
             if module is not None:
                 module.calls_into = None  # their targets may be in a dropped module
@@ -339,8 +352,26 @@ class PythonProject:
         from a config) refers to, following re-exports (`from .models import Net` in a
         package's `__init__`). With `constructs`, a name that cannot build a torch class (see
         `constructing_names`) is not looked up: a call of it builds nothing."""
+        located = self._located(module, qualname) if depth <= MAX_HOPS else None
+        if located is None:
+            return None
+        path, name = located
+        if constructs and name.encode() not in self.constructing_names(path):
+            return None
+        owner = self.module(path)
+        bindings = owner.index.root.bindings.get(name) if owner is not None else None
+        if owner is None or not bindings or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind == "import" and binding.qualname:
+            return self._definition(owner, binding.qualname, depth + 1, constructs)
+        return owner, binding
+
+    def _located(self, module: Module | None, qualname: str) -> tuple[Path, str] | None:
+        """The project file and module-level name a dotted name imported in `module` (None: an
+        absolute name) looks up (not parsing the file, nor following its re-exports)."""
         absolute = self._absolute(module, qualname) if module is not None else qualname
-        if absolute is None or depth > MAX_HOPS or absolute.split(".")[0] in ("torch", "builtins"):
+        if absolute is None or absolute.split(".")[0] in ("torch", "builtins"):
             return None
         parts = absolute.split(".")
         for cut in range(len(parts) - 1, 0, -1):
@@ -349,17 +380,18 @@ class PythonProject:
                 continue
             if cut != len(parts) - 1:
                 return None  # an attribute of an attribute: not followed
-            if constructs and parts[cut].encode() not in self.constructing_names(path):
-                return None
-            owner = self.module(path)
-            bindings = owner.index.root.bindings.get(parts[cut]) if owner is not None else None
-            if owner is None or not bindings or len(bindings) != 1:
-                return None
-            binding = bindings[0]
-            if binding.kind == "import" and binding.qualname:
-                return self._definition(owner, binding.qualname, depth + 1, constructs)
-            return owner, binding
+            return path, parts[cut]
         return None
+
+    def may_construct(self, callee: object, module: Module) -> bool:
+        """Whether a call of `callee` in `module` can run a project function or class that
+        builds a torch class, as far as the names show without parsing another module (a
+        local definition: yes; an imported name: when its module's constructing names hold
+        it, see `constructing_names`)."""
+        if not isinstance(callee, str):
+            return self.target(callee, module) is not None
+        located = self._located(module, callee)
+        return located is not None and located[1].encode() in self.constructing_names(located[0])
 
     def imported_value(self, module: Module, qualname: str) -> Resolved | None:
         """The value of a module-level constant imported from the project (None: not one)."""
@@ -468,7 +500,8 @@ class PythonProject:
         if key not in self._callers:
             with dependencies.recording() as read:
                 dependencies.note(target.module.path)
-                found = any(found.same_as(target) for _, _, found, _ in self._calls_into(target.module))
+                module = target.module
+                found = any(target.same_as(self.target(callee, module)) for _, _, callee, _ in self._calls_into(module))
                 for path in sorted(self._importers_through_packages(target.module.path)):
                     if found:
                         break
@@ -535,15 +568,18 @@ class PythonProject:
         if not self.settings.value_flow:
             return [spec for spec, _ in module.extracted()]
         found = [spec for spec, use in module.extracted() if self._reported_here(spec, module, use)]
-        for call, scope, target, partial in self._calls_into(module):
+        for call, scope, callee, partial in self._calls_into(module):
             with module.resolver.tracking() as use:
                 args = module.resolver.arguments(call, scope)
             if partial:  # `functools.partial(build, 2)`: the arguments after the function
                 args = Arguments(args.positional[1:], args.keywords, args.rest)
-            if not _passes_a_value(args) or self.from_callers(module, use):
-                continue  # values from its own callers (evaluated from there), or none known
+            if not _passes_a_value(args):
+                continue  # none known: the callee's module is not read
+            target = self.target(callee, module)
+            if target is None or self.from_callers(module, use):
+                continue  # values from its own callers (evaluated from there)
             hop = Hop(module.location(call), module.resolver.code(call, 50))
-            found.extend(self._follow(target, args, (hop,), 0, module.extractor.mitigations, partial))
+            found.extend(self._follow(target, args, (hop,), 0, lambda: module.extractor.mitigations, partial))
         return found
 
     def follow_config(
@@ -556,13 +592,15 @@ class PythonProject:
         if found is None:
             return []
         target = self._target_of_definition(_defined(*found), found[0], followed_subclass=True)
-        return self._follow(target, args, (hop,), 0, mitigations, partial) if target is not None else []
+        return self._follow(target, args, (hop,), 0, lambda: mitigations, partial) if target is not None else []
 
     def _follow(
-        self, target: Target, args: Arguments, chain: tuple[Hop, ...], hops: int, mitigations: Mitigations,
-        partial: bool = False,
+        self, target: Target, args: Arguments, chain: tuple[Hop, ...], hops: int,
+        mitigations: Callable[[], Mitigations], partial: bool = False,
     ) -> list[Spec]:
-        """The specs a call of `target` builds; `chain` ends with that call."""
+        """The specs a call of `target` builds; `chain` ends with that call; `mitigations`:
+        those of the modules the chain passed through (asked for only by a stacked spec:
+        reading a module's mitigations costs)."""
         from lnlint.frontends.python.frontend import bind_to_function
 
         params = bind_to_function(target.params.node, args, target.method) if target.params is not None else {}  # type: ignore[arg-type]
@@ -572,7 +610,11 @@ class PythonProject:
         module = target.module
         resolver = module.resolver.with_env(target.params or target.body, params)
         extractor = module.extractor.following(resolver, target.body)
-        mitigations = mitigations.merged(extractor.mitigations)
+        outer = mitigations
+
+        def mitigations() -> Mitigations:
+            return outer().merged(extractor.mitigations)
+
         found: list[Spec] = []
         for spec, use in extractor.extract() if module.builds else ():
             if _reads_the_call(use, target) and self._reported_here(spec, module, use, own=target):
@@ -580,12 +622,15 @@ class PythonProject:
         if hops >= MAX_HOPS:
             return found
         for inner_call, scope in extractor.calls():
-            inner = self.target(extractor.callee(inner_call, scope), module)
-            if inner is None:
+            callee = extractor.callee(inner_call, scope)
+            if not self.may_construct(callee, module):
                 continue
             with resolver.tracking() as use:
                 inner_args = resolver.arguments(inner_call, scope)
-            if _reads_the_call(use, target) and _passes_a_value(inner_args):
+            if not (_reads_the_call(use, target) and _passes_a_value(inner_args)):
+                continue
+            inner = self.target(callee, module)
+            if inner is not None:
                 hop = Hop(module.location(inner_call), module.resolver.code(inner_call, 50))
                 found.extend(self._follow(inner, inner_args, (*chain, hop), hops + 1, mitigations))
         return found
@@ -604,7 +649,7 @@ class PythonProject:
         if not imported:
             return False
         # Naming a class in an import or a string (`__all__`, a lazy-import table) passes it nothing.
-        code = _IMPORT.sub(b"", _code(data if data is not None else self._bytes(path)))
+        code = _IMPORT.sub(b"\n", _code(data if data is not None else self._bytes(path)))
         return not imported.isdisjoint(_WORD.findall(code))
 
     def constructing_names(self, path: Path) -> frozenset[bytes]:
@@ -627,7 +672,8 @@ class PythonProject:
         imports = self._file_facts(path)[1]
         blocks = self._blocks.pop(path, None)  # needed once: the names are kept
         if blocks is None:
-            blocks = _top_level_blocks(_code(self._bytes(path)), imports)
+            code = _code(self._bytes(path))
+            blocks = _top_level_blocks(code, imports, _import_statements(code)[1])
         kinds = _KIND_WORDS | blocks[0]
         blocks = blocks[1]
         found = {name for names, words in blocks if not words.isdisjoint(kinds) for name in names}
@@ -790,9 +836,10 @@ class PythonProject:
         base = package[: len(package) - (level - 1)]
         return ".".join([*base, module] if module else base) or None
 
-    def _calls_into(self, module: Module) -> list[tuple[ast.Call, Scope, Target, bool]]:
-        """The module's calls of the project's functions and classes, and its
-        `functools.partial`s of them (flagged True); found once per module."""
+    def _calls_into(self, module: Module) -> list[tuple[ast.Call, Scope, Callee, bool]]:
+        """The module's calls that may run the project's functions and classes (see
+        `may_construct`), and its `functools.partial`s of them (flagged True), each with
+        what it calls; found once per module."""
         if module.calls_into is None:
             module.calls_into = []
             for call, scope in module.index.calls:
@@ -800,39 +847,41 @@ class PythonProject:
                 partial = callee == "functools.partial" and bool(call.args) and not isinstance(call.args[0], ast.Starred)
                 if partial:
                     callee = module.resolver.callee(call.args[0], scope)
-                target = self.target(callee, module)
-                if target is not None:
-                    module.calls_into.append((call, scope, target, partial))
+                if callee is not None and self.may_construct(callee, module):
+                    module.calls_into.append((call, scope, callee, partial))
         return module.calls_into
 
 
 _KIND_WORDS = frozenset(kind.encode() for kind in TORCH_KINDS)
 _KIND_ALIAS = re.compile(rb"(?:" + _KINDS + rb")[ \t]+as[ \t]+(\w+)")
 _WORD = re.compile(rb"[A-Za-z_]\w*")
+# The patterns over a file's code find a line's start as the "\n" before it (`_code` puts
+# one before the first line): the regex engine skips ahead to a literal first character,
+# where `^` is tried at every position (2-3× slower).
 # The first line of a top-level statement, as far as the bytes show it: a function, a class,
 # an assignment, or a compound statement (whose nested definitions it holds). Other lines
 # at column 0 (decorators, imports, closing brackets, `else:`, text inside a multi-line
 # string) continue the block above.
 _BLOCK_START = re.compile(
-    rb"^(?=[A-Za-z_])(?:(?:async[ \t]+)?def[ \t]+(?P<function>\w+)[ \t]*\(|class[ \t]+(?P<cls>\w+)[ \t]*[:(]"
-    rb"|(?P<assigned>[A-Za-z_]\w*)[ \t]*(?::[^\n=]*)?=(?!=)|(?P<compound>if|try|for|while|with|async|match)\b)",
-    re.M,
+    rb"\n(?=[A-Za-z_])(?:(?:async[ \t]+)?def[ \t]+(?P<function>\w+)[ \t]*\(|class[ \t]+(?P<cls>\w+)[ \t]*[:(]"
+    rb"|(?P<assigned>[A-Za-z_]\w*)[ \t]*(?::[^\n=]*)?=(?!=)|(?P<compound>if|try|for|while|with|async|match)\b)"
 )
 _DEFINED_INSIDE = re.compile(
-    rb"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(|class[ \t]+(\w+)[ \t]*[:(]|([A-Za-z_]\w*)[ \t]*(?::[^\n=]*)?=(?!=))",
-    re.M,
+    rb"\n[ \t]*(?:(?:async[ \t]+)?def[ \t]+(\w+)[ \t]*\(|class[ \t]+(\w+)[ \t]*[:(]|([A-Za-z_]\w*)[ \t]*(?::[^\n=]*)?=(?!=))"
 )
 
 
-# (a string's characters in runs between escapes: the regex engine backtracks less)
+# A string up to its first closing quotes, or a comment. (A string's characters in runs
+# between escapes or quotes: the regex engine backtracks less than with a lazy `.*?`.)
 _STRING_OR_COMMENT = re.compile(
-    rb'''"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|#[^\n]*'''
+    rb'''"""[^"]*(?:"(?!"")[^"]*)*"""|\'\'\'[^']*(?:'(?!'')[^']*)*\'\'\'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|#[^\n]*'''
 )
 
 
 def _code(data: bytes) -> bytes:
-    """A file's bytes without its strings and comments (code inside f-strings goes too)."""
-    return _STRING_OR_COMMENT.sub(b"", data)
+    """A file's bytes without its strings and comments (code inside f-strings goes too), after
+    a "\n" (see `_BLOCK_START`)."""
+    return b"\n" + _STRING_OR_COMMENT.sub(b"", data)
 
 
 def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, list], tuple]:
@@ -841,8 +890,8 @@ def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, 
     without strings and comments. A function of the bytes alone, so that a pool of workers
     can read many files at once."""
     code = _code(_file_bytes(path) if data is None else data)
-    facts = _code_facts(code)
-    return facts, _top_level_blocks(code, facts[1])
+    imports, aliases = _import_statements(code)
+    return (names_a_torch_class(code), imports), _top_level_blocks(code, imports, aliases)
 
 
 def _file_bytes(path: Path) -> bytes:
@@ -855,20 +904,21 @@ def _file_bytes(path: Path) -> bytes:
 
 def _code_facts(code: bytes) -> tuple[bool, list]:
     """(names a torch class, its imports) of a file's code."""
-    return names_a_torch_class(code), list(_imports(code))
+    return names_a_torch_class(code), _import_statements(code)[0]
 
 
-def _top_level_blocks(code: bytes, imports: list) -> tuple[frozenset[bytes], list[tuple[frozenset[bytes], frozenset[bytes]]]]:
-    """The aliases the code gives torch classes (`TransformerEncoderLayer as TEL`), and
-    (names defined, words used) of each top-level block of the code (a file's bytes without
-    strings and comments): a block runs from one of `_BLOCK_START`'s lines to the next. A
+def _top_level_blocks(
+    code: bytes, imports: list, aliases: frozenset[bytes]
+) -> tuple[frozenset[bytes], list[tuple[frozenset[bytes], frozenset[bytes]]]]:
+    """The aliases its imports give torch classes (`TransformerEncoderLayer as TEL`, see
+    `_import_statements`), and (names defined, words used) of each top-level block of a
+    file's code (see `_code`): a block runs from one of `_BLOCK_START`'s lines to the next. A
     compound statement defines every name assigned or defined inside it, since its branches
     run at module level. Of the words, only those that can name what builds a torch class
     are kept: a torch class or its alias, a name defined at the top of the file or imported
     by name, an attribute (`models.Net` after `import models`); every word where the file
     imports `*`."""
     starts = list(_BLOCK_START.finditer(code))
-    aliases = frozenset(match.group(1) for match in _word_matches(_KIND_ALIAS, code))
     defined = []
     for number, start in enumerate(starts):
         end = starts[number + 1].start() if number + 1 < len(starts) else len(code)
@@ -883,8 +933,8 @@ def _top_level_blocks(code: bytes, imports: list) -> tuple[frozenset[bytes], lis
         kept.update(name for names, _, _ in defined for name in names)
     blocks = []
     for names, start, end in defined:
-        words = frozenset(_WORD.findall(code, start, end))
-        blocks.append((names, words if kept is None else words.intersection(kept)))
+        words = _WORD.findall(code, start, end)
+        blocks.append((names, frozenset(words) if kept is None else frozenset(kept.intersection(words))))
     return aliases, blocks
 
 
@@ -892,24 +942,29 @@ _ATTRIBUTE = re.compile(rb"\.[ \t]*([A-Za-z_]\w*)")
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
 _PARTIAL_OF = re.compile(rb"\bpartial\(\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")  # `partial(pkg.build, ...)`
 _IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
-    rb"|import[ \t]+(?P<plain>[\w., \t]+))",
-    re.M,
+    rb"\n[ \t]*(?:from[ \t]+(?P<dots>\.*)(?P<module>[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]+)"
+    rb"|import[ \t]+(?P<plain>[\w., \t]+))"
 )
 
 
-def _imports(data: bytes) -> Iterator[list]:
-    """[level, module, names] of each import statement, read from the bytes (`import a.b`
-    is [0, "a.b", []])."""
-    for match in _IMPORT.finditer(data):
+def _import_statements(code: bytes) -> tuple[list[list], frozenset[bytes]]:
+    """[level, module, names] of each import statement of a file's code (`import a.b` is
+    [0, "a.b", []]), and the aliases they give torch classes (`LayerNorm as LN`)."""
+    imports: list[list] = []
+    aliases: set[bytes] = set()
+    for match in _IMPORT.finditer(code):
+        statement = match.group(0)
+        if b" as" in statement or b"\tas" in statement:
+            aliases.update(alias.group(1) for alias in _word_matches(_KIND_ALIAS, statement))
         if match.group("plain") is not None:
             for name in match.group("plain").decode(errors="replace").split(","):
                 module = name.split(" as ")[0].strip()
                 if module:
-                    yield [0, module, []]
+                    imports.append([0, module, []])
             continue
         names = [n.split(" as ")[0].strip() for n in match.group("names").decode(errors="replace").strip("()").split(",")]
-        yield [len(match.group("dots")), match.group("module").decode(errors="replace"), [n for n in names if n.isidentifier() or n == "*"]]
+        imports.append([len(match.group("dots")), match.group("module").decode(errors="replace"), [n for n in names if n.isidentifier() or n == "*"]])
+    return imports, frozenset(aliases)
 
 
 def _defined(module: Module, binding: Binding) -> object:
@@ -942,10 +997,12 @@ def _reads_the_call(use: ParameterUse, target: Target) -> bool:
     return use.bound or (target.params is not None and id(target.params) in use.unbound)
 
 
-def _relocated(spec: Spec, chain: tuple[Hop, ...], mitigations: Mitigations) -> Spec:
-    """The spec reported at the first call of `chain`, with the construction as the last hop."""
+def _relocated(spec: Spec, chain: tuple[Hop, ...], mitigations: Callable[[], Mitigations]) -> Spec:
+    """The spec reported at the first call of `chain`, with the construction as the last hop
+    (and a stacked spec with the mitigations of the modules the chain passed through)."""
     construction = Hop(spec.location, f"{TRANSFORMER_PARTS.get(spec.kind, spec.kind)}(...)")
-    context = replace(spec.context, mitigations=mitigations.merged(spec.context.mitigations), chain=(*chain, construction))
+    found = mitigations().merged(spec.context.mitigations) if spec.kind in STACKED_KINDS else spec.context.mitigations
+    context = replace(spec.context, mitigations=found, chain=(*chain, construction))
     return replace(spec, location=chain[0].location, context=context)  # type: ignore[arg-type]
 
 
