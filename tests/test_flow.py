@@ -561,3 +561,33 @@ def test_dropping_parsed_modules_during_a_run_changes_no_finding(monkeypatch, ke
     held = findings()
     monkeypatch.setattr(lint, "KEEP_MODULES", keep)  # the files drop what the ones before read
     assert findings() == held and any(f[1] == "LN005" for f in held)
+
+
+def test_a_released_module_is_freed_by_reference_counting(project):
+    """A large run holds a bounded number of parsed modules: one it releases, after calls were
+    followed into it, is freed without the cyclic collector (which is off during a run)."""
+    import gc
+    import weakref
+    from pathlib import Path
+
+    from lnlint.frontends.python.project import PythonProject
+    from lnlint.lint import lint_file
+    from lnlint.settings import load_settings
+
+    write_package(project)
+    caller = project.write("train.py", "from pkg import Net\n\nmodel = Net(2, 2)\n")
+    settings = load_settings(None, True, Path("train.py"))
+    python = PythonProject(settings, [caller])
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        assert lint_file(caller, settings, [], project=python)  # the call was followed into pkg/models.py
+        module = python.module((project.root / "pkg" / "models.py").resolve())
+        assert module is not None and module.extracted()
+        held = [weakref.ref(part) for part in (module, module.extractor, module.index, module.resolver)]
+        del module
+        python.release(0)
+        assert [ref() for ref in held] == [None] * len(held)
+    finally:
+        if collecting:
+            gc.enable()

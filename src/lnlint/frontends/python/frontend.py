@@ -40,7 +40,9 @@ class Extractor:
         self.within: Scope | None = None  # a followed call's function or class: only its scopes are read
         self._callees: dict[int, Callee] = {}
         self._mitigations: Mitigations | None = None
-        self._module_extractor = self  # whose mitigations are the module's (see `following`)
+        # a followed call's extractor: the module's, whose mitigations it reads (see `following`);
+        # None for the module's own (not itself: a cycle would keep its tree alive)
+        self._module_extractor: Extractor | None = None
         self._layer_cache: dict[int, tuple[LayerSpec | Unknown | None, ParameterUse]] = {}
         self._roles: dict[int, str] | None = None
         # the calls under each followed scope, by the scope's id: one function is followed
@@ -54,7 +56,7 @@ class Extractor:
         followed = Extractor.__new__(Extractor)
         followed.__dict__.update(self.__dict__)
         followed.resolver, followed.within, followed._layer_cache = resolver, within, {}
-        followed._module_extractor = self._module_extractor
+        followed._module_extractor = self._module_extractor or self
         self._assign_roles()
         followed._roles = self._roles
         return followed
@@ -63,7 +65,7 @@ class Extractor:
     def mitigations(self) -> Mitigations:
         """The module's warmup, Admin and DeepNorm facts, read when a spec first needs them
         (with the module's own values: a followed call's arguments do not change them)."""
-        if self._module_extractor is not self:
+        if self._module_extractor is not None:
             return self._module_extractor.mitigations
         if self._mitigations is None:
             self._mitigations = self.policy.mitigations(self._mitigation_facts())

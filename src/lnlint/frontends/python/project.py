@@ -174,7 +174,7 @@ class PythonProject:
         self._walked = [f for f in self._walked if not any(parent in walks for parent in f.parents)]
         self._modules: dict[Path, Module | None] = {}
         self._dropped: set[Path] = set()  # modules released once (see `release`)
-        self._kept: set[Path] = set()  # modules parsed again after that: never released
+        self._kept: set[Path] = set()  # modules other files asked for again after that: never released
         self._names: dict[Path, tuple[str, bool] | None] = {}
         self._rank: dict[Path, int] | None = None
         self._files: list[Path] | None = None
@@ -251,6 +251,8 @@ class PythonProject:
             tree = parse(text)
         except (OSError, SourceError):
             return None
+        if path in self._dropped:
+            self._kept.add(path)  # asked for again by other files: a module many of them use
         return self.add(path, display_path(path), text, tree)
 
     def parsed(self, path: Path, text: str) -> Module | None:
@@ -281,8 +283,6 @@ class PythonProject:
         resolver.imported = lambda qualname, local: self.imported_value(parsed, qualname)
         resolver.imported_class = lambda qualname: self.imported_class(parsed, qualname)
         self._modules[path] = parsed
-        if path in self._dropped:
-            self._kept.add(path)
         return parsed
 
     def edited(self, path: Path) -> None:
