@@ -83,6 +83,21 @@ def test_a_changed_dependency_re_evaluates_the_files_that_used_it_and_nothing_el
     assert {f["filename"] for f in run.json()} == {"pkg/other.py"}
 
 
+def test_a_class_that_becomes_a_config_class_re_evaluates_the_files_that_use_it(package):
+    # Its module was not parsed while it could not make config classes: the cache must still
+    # know that the finding depends on it (the edit changes no import, so the import graph
+    # stays the same).
+    package.write("pkg/conf.py", "import typing\n\n\nclass Cfg:\n    d_model: int = 2\n")
+    package.write("pkg/use.py", "import torch.nn as nn\nfrom pkg.conf import Cfg\n\nnorm = nn.LayerNorm(Cfg().d_model)\n")
+    _age(package.root / "pkg/conf.py", package.root / "pkg/use.py")
+    assert [f for f in _lint(package).json() if f["filename"] == "pkg/use.py"] == []
+    package.write("pkg/conf.py", "import typing\n\n\nclass Cfg(typing.NamedTuple):\n    d_model: int = 2\n")
+    _age(package.root / "pkg/conf.py")
+    run = _lint(package)
+    assert "pkg/use.py" in _analysed(run)
+    assert [f["code"] for f in run.json() if f["filename"] == "pkg/use.py"] == ["LN001"]
+
+
 def test_a_new_caller_re_evaluates_the_construction_it_reaches(package):
     package.write("pkg/net.py", "import torch.nn as nn\n\n\ndef build(d_model=512):\n    return nn.LayerNorm(d_model)\n")
     _age(package.root / "pkg/net.py")

@@ -186,6 +186,7 @@ class PythonProject:
         self._paths: dict[str, Path] | None = None
         self._targets: dict[Path, set[Path]] = {}
         self._constructing: dict[Path, frozenset[bytes]] = {}  # see constructing_names
+        self._config_classes: dict[Path, tuple[bool, frozenset[str], dict[str, list[Path]]]] = {}  # see _may_bind_config_class
         self._importers_of: dict[Path, set[Path]] | None = None
         self._unchanged = False  # the cache's snapshot of the project's files holds (see fingerprint)
 
@@ -294,6 +295,7 @@ class PythonProject:
         self._facts.pop(path, None)
         self._calls.pop(path, None)
         self._targets.pop(path, None)
+        self._config_classes.clear()  # re-exports of it too
         self._importers_of = None
         self._constructing.clear()
         self._callers.clear()
@@ -328,6 +330,7 @@ class PythonProject:
         self._callers.clear()
         self._targets.clear()
         self._constructing.clear()
+        self._config_classes.clear()
         self._importers_of = None
         self._unchanged = False
 
@@ -346,17 +349,18 @@ class PythonProject:
         return ".".join([*base, rest] if rest else base)
 
     def _definition(
-        self, module: Module | None, qualname: str, depth: int = 0, constructs: bool = False
+        self, module: Module | None, qualname: str, depth: int = 0, may_hold: Callable[[Path, str], bool] | None = None
     ) -> tuple[Module, Binding] | None:
         """The module-level binding a dotted name imported in `module` (None: an absolute name
         from a config) refers to, following re-exports (`from .models import Net` in a
-        package's `__init__`). With `constructs`, a name that cannot build a torch class (see
-        `constructing_names`) is not looked up: a call of it builds nothing."""
+        package's `__init__`). `may_hold(path, name)`: whether the module at `path` can bind
+        `name` to what is looked for, as far as is known without parsing it (a module that
+        cannot is not parsed)."""
         located = self._located(module, qualname) if depth <= MAX_HOPS else None
         if located is None:
             return None
         path, name = located
-        if constructs and name.encode() not in self.constructing_names(path):
+        if may_hold is not None and not may_hold(path, name):
             return None
         owner = self.module(path)
         bindings = owner.index.root.bindings.get(name) if owner is not None else None
@@ -364,8 +368,38 @@ class PythonProject:
             return None
         binding = bindings[0]
         if binding.kind == "import" and binding.qualname:
-            return self._definition(owner, binding.qualname, depth + 1, constructs)
+            return self._definition(owner, binding.qualname, depth + 1, may_hold)
         return owner, binding
+
+    def _constructs(self, path: Path, name: str) -> bool:
+        """Whether a call of a module's name can build a torch class (see `constructing_names`)."""
+        return name.encode() in self.constructing_names(path)
+
+    def _may_bind_config_class(self, path: Path, name: str, depth: int = 0) -> bool:
+        """Whether a module can bind `name` to a config class, as its imports show: it can
+        make config classes (see `records.may_make_config_classes`), imports something as
+        the name, or imports the name from a project module that may (a re-export). Most
+        classes instantiated from elsewhere are not config classes (models are), and
+        neither their modules nor the packages re-exporting them need parsing to say so."""
+        from lnlint.frontends.python.records import may_make_config_classes
+
+        dependencies.note(path)  # its bytes decide, as its tree would
+        if path not in self._config_classes:
+            imports = self._file_facts(path)[1]
+            data = self._bytes(path)
+            sources: dict[str, list[Path]] = {}
+            for level, module, names in imports:
+                absolute = self._imported_module(path, module or None, level)
+                source = self.path_of(absolute) if absolute else None
+                if source is not None and source != path:
+                    for imported in names:
+                        sources.setdefault(imported, []).append(source)
+            aliases = frozenset(alias.decode() for alias in _ALIAS.findall(data))
+            self._config_classes[path] = (may_make_config_classes(imports, data), aliases, sources)
+        makes, aliases, sources = self._config_classes[path]
+        if depth > MAX_HOPS or makes or name in aliases:
+            return True
+        return any(self._may_bind_config_class(source, name, depth + 1) for source in sources.get(name, ()))
 
     def _located(self, module: Module | None, qualname: str) -> tuple[Path, str] | None:
         """The project file and module-level name a dotted name imported in `module` (None: an
@@ -391,7 +425,7 @@ class PythonProject:
         if not isinstance(callee, str):
             return self.target(callee, module) is not None
         located = self._located(module, callee)
-        return located is not None and located[1].encode() in self.constructing_names(located[0])
+        return located is not None and self._constructs(*located)
 
     def imported_value(self, module: Module, qualname: str) -> Resolved | None:
         """The value of a module-level constant imported from the project (None: not one)."""
@@ -409,8 +443,10 @@ class PythonProject:
         return Value(value.value, where if value.origin == "literal" else f"{where} = {value.origin}")
 
     def imported_class(self, module: Module, qualname: str) -> tuple[Resolver, ClassInfo] | None:
-        """A class imported from the project, with the resolver of the module defining it."""
-        found = self._definition(module, qualname)
+        """A class imported from the project, with the resolver of the module defining it;
+        looked up only where it may be a config class (see `_may_bind_config_class`), what
+        it is asked for."""
+        found = self._definition(module, qualname, may_hold=self._may_bind_config_class)
         cls = _defined(*found) if found is not None and found[1].kind == "class" else None
         return (found[0].resolver, cls) if cls is not None else None  # type: ignore[index,return-value]
 
@@ -419,7 +455,7 @@ class PythonProject:
         """The project function or class a call runs, if it is one lnlint follows."""
         if not isinstance(callee, str):
             return self._target_of_definition(callee, module, followed_subclass=False)
-        found = self._definition(module, callee, constructs=True)
+        found = self._definition(module, callee, may_hold=self._constructs)
         return self._target_of_definition(_defined(*found), found[0], followed_subclass=True) if found else None
 
     def _target_of_definition(self, definition: object, module: Module, followed_subclass: bool) -> Target | None:
@@ -588,7 +624,7 @@ class PythonProject:
         """The specs a config mapping that names a project class or function (Hydra
         `_target_`, `class_path`, `!new:`) builds, located at the mapping; [] when the name is
         not the project's."""
-        found = self._definition(None, qualname, constructs=True) if self.settings.value_flow else None
+        found = self._definition(None, qualname, may_hold=self._constructs) if self.settings.value_flow else None
         if found is None:
             return []
         target = self._target_of_definition(_defined(*found), found[0], followed_subclass=True)
@@ -939,6 +975,7 @@ def _top_level_blocks(
 
 
 _ATTRIBUTE = re.compile(rb"\.[ \t]*([A-Za-z_]\w*)")
+_ALIAS = re.compile(rb"\bas\s+([A-Za-z_]\w*)")
 _CALLED = re.compile(rb"\b([A-Za-z_]\w*)[ \t]*\(")
 _PARTIAL_OF = re.compile(rb"\bpartial\(\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)")  # `partial(pkg.build, ...)`
 _IMPORT = re.compile(

@@ -39,6 +39,14 @@ class Record:
         return Record(tuple({**dict(self.fields), **changes}.items()))
 
 
+def may_make_config_classes(imports: list[list], data: bytes) -> bool:
+    """Whether a module's import statements ([level, module, names], see
+    `project._import_statements`) and bytes allow a config class: one of `is_config_class`'s
+    decorators or bases resolves through the module's own import of its module."""
+    imported = {module.partition(".")[0] for level, module, _ in imports if level == 0}
+    return any(maker.partition(".")[0] in imported and maker.rpartition(".")[2].encode() in data for maker in (*_DECORATORS, *_BASES))
+
+
 def is_config_class(resolver: Resolver, cls: ClassInfo) -> bool:
     for decorator in cls.node.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator

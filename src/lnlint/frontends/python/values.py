@@ -118,7 +118,7 @@ class Resolver:
         self.path = path  # as findings show the file: where its literals are `written` (None: not editable)
         self.env = env
         self.imported = imported  # value of a name imported from the project's own modules
-        self.imported_class = imported_class  # a class imported from them, with its module's resolver
+        self.imported_class = imported_class  # a class imported from them (where it may be a config class), with its module's resolver
         self._depth = 0
         self._resolving: set[int] = set()  # ids of the bindings whose values are being resolved
         self._comparing = False  # inside `_same_everywhere`
