@@ -258,7 +258,7 @@ class PythonProject:
 
     def parsed(self, path: Path, text: str) -> Module | None:
         """The module already parsed from this text at `path` (as another file's import)."""
-        known = self._modules.get(path.resolve())
+        known = self._modules.get(_resolved(path))
         return known if known is not None and known.text == text else None
 
     def add(self, path: Path, display: str, text: str, tree: ast.Module, builds: bool | None = None) -> Module:
@@ -268,7 +268,7 @@ class PythonProject:
         from lnlint.frontends.python.frontend import Extractor
         from lnlint.frontends.python.values import Resolver
 
-        path = path.resolve()
+        path = _resolved(path)
         known = self._modules.get(path)
         if known is not None:
             if known.text == text:
@@ -676,7 +676,7 @@ class PythonProject:
         """Whether a file uses a name that a project module it imports can build a torch class
         with (see `constructing_names`): only such a file can pass values to a construction
         in another module, and needs the flow analysis. `data`: the file's bytes, when read."""
-        path = path.resolve()
+        path = _resolved(path)
         if not self.settings.value_flow:
             return False
         if data is not None:
@@ -842,7 +842,7 @@ class PythonProject:
     def builds(self, path: Path, data: bytes | None = None) -> bool:
         """Whether a file's code (not its strings or comments) names a torch class, so that
         it can build one itself (`data`: its bytes, when read)."""
-        return self._file_facts(path.resolve(), data)[0]
+        return self._file_facts(_resolved(path), data)[0]
 
     def _import_targets(self, path: Path) -> set[Path]:
         """The project files a file imports (modules, and submodules named in `from` lists)."""
@@ -1069,8 +1069,9 @@ def module_roots(folder: Path, settings: Settings) -> list[tuple[Path, Path]]:
     return roots
 
 
-# The folders of a project share their parents: each is looked at once per project (the
-# memos are cleared when a project is made).
+# The folders of a project share their parents: each is looked at once per project, and a
+# file's path is resolved once however often it is asked about (the memos are cleared when
+# a project is made).
 @lru_cache(maxsize=4096)
 def _is_file(path: Path) -> bool:
     return path.is_file()
