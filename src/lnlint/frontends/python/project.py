@@ -537,12 +537,17 @@ class PythonProject:
             with dependencies.recording() as read:
                 dependencies.note(target.module.path)
                 module = target.module
-                found = any(target.same_as(self.target(callee, module)) for _, _, callee, _ in self._calls_into(module))
+                # Local calls first, then the bytes of importers, then the module's imported
+                # names (a name that leads back to the module: the rarest, and looking it up
+                # parses the modules on the way).
+                calls = [(isinstance(callee, str), callee) for _, _, callee, _ in self._calls_into(module)]
+                found = any(target.same_as(self.target(callee, module)) for imported, callee in calls if not imported)
                 for path in sorted(self._importers_through_packages(target.module.path)):
                     if found:
                         break
                     dependencies.note(path)  # a call added there would change the answer
                     found = self._calls_name(path, target.name)
+                found = found or any(target.same_as(self.target(callee, module)) for imported, callee in calls if imported)
             self._callers[key] = (found, frozenset(read))
         found, read = self._callers[key]
         dependencies.note_all(read)  # what decided it decides the findings of every file asking
