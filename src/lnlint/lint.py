@@ -228,7 +228,7 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
     if graph is None and settings.value_flow and _parallel(todo):
         # Read in one order, as a single process would: which files a worker reads first
         # must not change what import cycles resolve to.
-        _run_project.fingerprint(_in_parallel)
+        _run_project.read_graph(_in_parallel)
     if _parallel(todo):
         _return_free_memory()  # before the workers inherit this process's pages
     linted = iter(_in_parallel(partial(_lint_one, settings=settings), todo, chunksize=32))

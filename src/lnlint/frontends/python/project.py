@@ -777,8 +777,24 @@ class PythonProject:
                 return snapshot["fingerprint"]
         if self._files is None and listed is not None:
             self._files = [Path(name) for name in listed]  # the list holds: only the graph is to find
-        files = sorted(self._project_files())
+        self._project_files()
         marks = modification_marks(map(str, self._files or ())) if self.cache is not None else None
+        files = self.read_graph(map_files)
+        digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
+        for path in files:
+            builds, imports = self._file_facts(path)
+            names = sorted(name.decode() for name in self._constructing[path])
+            digest.update(f"{path}\0{builds}\0{json.dumps(imports)}\0{names}\n".encode())
+        if self.cache is not None:
+            graph = {"marks": marks, "roots": repr(self.roots), "fingerprint": digest.hexdigest()}
+            self.cache.store_project_state("graph", graph if marks is not None else None)
+        return digest.hexdigest()
+
+    def read_graph(self, map_files: Callable[[Callable, list[Path]], Iterable] = map) -> list[Path]:
+        """Read what `fingerprint` hashes: each project file's facts (by `map_files`, for the
+        files the cache does not hold) and constructing names. A run without a cache reads
+        them before its workers fork, so that each inherits them. The project's files, sorted."""
+        files = sorted(self._project_files())
         unread = [path for path in files if not self._cached_facts(path)]
         for path, (facts, blocks) in zip(unread, map_files(read_file_facts, unread)):
             self._store_facts(path, facts)
@@ -806,16 +822,9 @@ class PythonProject:
                 continue
             if self.cache is not None:
                 self.cache.store_derived(path, "constructing", sorted(name.decode() for name in names))
-            todo.extend(i for i in self._importers().get(path, ()) if i in cached and i not in reread)
-        digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
-        for path in files:
-            builds, imports = self._file_facts(path)
-            names = sorted(name.decode() for name in self._constructing[path])
-            digest.update(f"{path}\0{builds}\0{json.dumps(imports)}\0{names}\n".encode())
-        if self.cache is not None:
-            graph = {"marks": marks, "roots": repr(self.roots), "fingerprint": digest.hexdigest()}
-            self.cache.store_project_state("graph", graph if marks is not None else None)
-        return digest.hexdigest()
+            if cached:
+                todo.extend(i for i in self._importers().get(path, ()) if i in cached and i not in reread)
+        return files
 
     def _file_facts(self, path: Path, data: bytes | None = None) -> tuple[bool, list]:
         """(its code (not its strings or comments) names a torch class, its import statements
