@@ -10,8 +10,11 @@ without value flow, and pre-commit's shape (one file of the corpus named, the ca
 file without torch, and the model file); `ruff check --select E9,F --no-cache` and pyflakes
 when installed; the lnlint whose sources are at SRC (`--previous`, e.g. a git worktree's
 `src`). lnlint runs with its bytecode compiled, as pip installs it. Each command runs
-`--repeat` times and the best wall time counts; compare ratios from one run, not absolute times
-across machines. The cache goes to a scratch folder, never into the corpus.
+`--repeat` times and the best wall time counts; the commands run over the whole corpus take
+turns, a round at a time, so that each sees the machine as the others do, and the cold run's
+ratio to ruff is also given round by round (a busy machine moves it less than the best times).
+Compare ratios from one run, not absolute times across machines. The cache goes to a scratch
+folder, never into the corpus.
 """
 
 from __future__ import annotations
@@ -67,13 +70,19 @@ def generated_corpus(folder: Path, files: int = 400) -> Path:
 ENVIRONMENT = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENVIRONMENT)
+    return time.perf_counter() - start
+
+
 def best_of(command: list[str], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=ENVIRONMENT)
-        best = min(best, time.perf_counter() - start)
-    return best
+    return min(timed(command) for _ in range(repeat))
+
+
+def rounds_of(commands: dict[str, list[str]], repeat: int) -> list[dict[str, float]]:
+    """Each command's time in each of `repeat` rounds, the commands taking turns."""
+    return [{name: timed(command) for name, command in commands.items()} for _ in range(repeat)]
 
 
 def main() -> None:
@@ -107,7 +116,8 @@ def main() -> None:
         if Path(ruff).exists():
             commands["ruff E9,F"] = [ruff, "check", "--isolated", "--select", "E9,F", "--no-cache", "--exit-zero", "--quiet", str(corpus)]
         commands["python startup"] = [sys.executable, "-c", "pass"]
-        times = {name: best_of(command, args.repeat) for name, command in commands.items()}
+        rounds = rounds_of(commands, args.repeat)
+        times = {name: min(timings[name] for timings in rounds) for name in commands}
         subprocess.run([*lnlint, *cache], stdout=subprocess.DEVNULL, check=False, env=ENVIRONMENT)  # fill the cache
         times["lnlint warm"] = best_of([*lnlint, *cache], args.repeat)
         # pre-commit's shape: one staged file of the project, the cache warm; a file that names
@@ -139,6 +149,9 @@ def main() -> None:
         for name, seconds in times.items():
             ratio = f"{seconds / reference:8.2f} x ruff" if reference else ""
             print(f"  {name:<16} {seconds:8.3f} s {ratio}")
+        if reference:
+            ratios = sorted(timings["lnlint cold"] / timings["ruff E9,F"] for timings in rounds)
+            print(f"lnlint cold / ruff, round by round: median {ratios[len(ratios) // 2]:.2f}, from {ratios[0]:.2f} to {ratios[-1]:.2f}")
 
 if __name__ == "__main__":
     main()
