@@ -177,13 +177,15 @@ class Extractor:
 
     def construction(self, call: ast.Call, scope: Scope) -> LayerSpec | Unknown | None:
         """The spec of a call that constructs a torch class (or a subclass), else None."""
+        callee = self.callee(call, scope)  # (finding what a call calls reads no parameter)
+        if callee is None or isinstance(callee, str) and not callee.startswith(("torch", "functools.partial")):
+            return None  # most calls of a module: nothing of torch's, nor a class of the module
         key = id(call)
         if key in self._layer_cache:
             spec, use = self._layer_cache[key]
             self.resolver.count(use)
             return spec
         with self.resolver.tracking() as use:
-            callee = self.callee(call, scope)
             kind = torch_kind(callee)
             functional = functional_norm(callee) if kind is None else None
             spec = None
