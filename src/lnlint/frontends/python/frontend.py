@@ -178,8 +178,8 @@ class Extractor:
     def construction(self, call: ast.Call, scope: Scope) -> LayerSpec | Unknown | None:
         """The spec of a call that constructs a torch class (or a subclass), else None."""
         callee = self.callee(call, scope)  # (finding what a call calls reads no parameter)
-        if callee is None or isinstance(callee, str) and not callee.startswith(("torch", "functools.partial")):
-            return None  # most calls of a module: nothing of torch's, nor a class of the module
+        if not _may_build(callee):
+            return None
         key = id(call)
         if key in self._layer_cache:
             spec, use = self._layer_cache[key]
@@ -362,6 +362,8 @@ class Extractor:
         in_containers: set[int] = set()
         constructed: set[int] = set()  # classes of this file instantiated in it
         for call, scope in self.calls():
+            if not _may_build(self.callee(call, scope)):
+                continue
             with self.resolver.tracking() as use:
                 specs = self._call_specs(call, scope, constructed, in_containers)
             found.extend((spec, use) for spec in specs)
@@ -433,6 +435,13 @@ class Extractor:
                 spec = self.torch_call_spec(call, init, kind, self._placement_override(cls))  # type: ignore[arg-type]
             specs.append((spec, use))
         return specs
+
+
+def _may_build(callee: Callee) -> bool:
+    """Whether a call of `callee` can build a torch class or a container of layers: something
+    of torch's, `functools.partial`, or a class of the module (a subclass). Most calls of a
+    module are none of these, and are passed over before tracking what they read."""
+    return isinstance(callee, ClassInfo) or isinstance(callee, str) and callee.startswith(("torch", "functools.partial"))
 
 
 def _argument_node(call: ast.Call, position: int, keyword: str) -> ast.expr | None:
