@@ -186,6 +186,7 @@ class PythonProject:
         self._paths: dict[str, Path] | None = None
         self._targets: dict[Path, set[Path]] = {}
         self._constructing: dict[Path, frozenset[bytes]] = {}  # see constructing_names
+        self._locations: dict[tuple[str | None, bool | None, str], tuple[Path, str] | None] = {}  # see _located
         self._config_classes: dict[Path, tuple[bool, frozenset[str], dict[str, list[Path]]]] = {}  # see _may_bind_config_class
         self._importers_of: dict[Path, set[Path]] | None = None
         self._unchanged = False  # the cache's snapshot of the project's files holds (see fingerprint)
@@ -330,6 +331,7 @@ class PythonProject:
         self._callers.clear()
         self._targets.clear()
         self._constructing.clear()
+        self._locations.clear()
         self._config_classes.clear()
         self._importers_of = None
         self._unchanged = False
@@ -403,7 +405,14 @@ class PythonProject:
 
     def _located(self, module: Module | None, qualname: str) -> tuple[Path, str] | None:
         """The project file and module-level name a dotted name imported in `module` (None: an
-        absolute name) looks up (not parsing the file, nor following its re-exports)."""
+        absolute name) looks up (not parsing the file, nor following its re-exports); asked
+        of every call of a module, found once per name."""
+        key = (module.name, module.is_package, qualname) if module is not None else (None, None, qualname)
+        if key not in self._locations:
+            self._locations[key] = self._locate(module, qualname)
+        return self._locations[key]
+
+    def _locate(self, module: Module | None, qualname: str) -> tuple[Path, str] | None:
         absolute = self._absolute(module, qualname) if module is not None else qualname
         if absolute is None or absolute.split(".")[0] in ("torch", "builtins"):
             return None
