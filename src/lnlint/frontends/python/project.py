@@ -323,6 +323,8 @@ class PythonProject:
 
     def _forget(self) -> None:
         self._modules.clear()
+        self._dropped.clear()
+        self._kept.clear()
         self._files = None
         self._facts.clear()
         self._read_facts.clear()
