@@ -702,7 +702,7 @@ class PythonProject:
             return False
         # Naming a class in an import or a string (`__all__`, a lazy-import table) passes it nothing.
         code = _IMPORT.sub(b"\n", _code(data if data is not None else self._bytes(path)))
-        return not imported.isdisjoint(_WORD.findall(code))
+        return not imported.isdisjoint(_words(code))
 
     def constructing_names(self, path: Path) -> frozenset[bytes]:
         """The module-level names of a project file whose code can build a torch class: each
@@ -915,7 +915,15 @@ class PythonProject:
 
 _KIND_WORDS = frozenset(kind.encode() for kind in TORCH_KINDS)
 _KIND_ALIAS = re.compile(rb"(?:" + _KINDS + rb")[ \t]+as[ \t]+(\w+)")
-_WORD = re.compile(rb"[A-Za-z_]\w*")
+# Every byte that cannot be in a word, made a space (see `_words`).
+_WORD_CHARACTERS = bytes(byte if chr(byte).isascii() and (chr(byte).isalnum() or byte == 95) else 32 for byte in range(256))
+
+
+def _words(code: bytes) -> list[bytes]:
+    """The words of a file's code: its names, and its numbers whole (`3j`, `0x1F`; no name
+    starts with a digit). Its bytes split where no word can continue: twice as fast as a
+    pattern's `findall`."""
+    return code.translate(_WORD_CHARACTERS).split()
 # The patterns over a file's code find a line's start as the "\n" before it (`_code` puts
 # one before the first line): the regex engine skips ahead to a literal first character,
 # where `^` is tried at every position (2-3× slower).
@@ -994,8 +1002,8 @@ def _top_level_blocks(
         kept.update(name for names, _, _ in defined for name in names)
     blocks = []
     for names, start, end in defined:
-        words = _WORD.findall(code, start, end)
-        blocks.append((names, frozenset(words) if kept is None else frozenset(kept.intersection(words))))
+        words = _words(code[start:end])
+        blocks.append((names, frozenset(w for w in words if not w[:1].isdigit()) if kept is None else frozenset(kept.intersection(words))))
     return aliases, blocks
 
 
