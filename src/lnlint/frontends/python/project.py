@@ -553,7 +553,7 @@ class PythonProject:
                 # parses the modules on the way).
                 calls = [(isinstance(callee, str), callee) for _, _, callee, _ in self._calls_into(module)]
                 found = any(target.same_as(self.target(callee, module)) for imported, callee in calls if not imported)
-                for path in sorted(self._importers_through_packages(target.module.path)):
+                for path in sorted(self._importers_through_packages(module.path)):
                     if found:
                         break
                     dependencies.note(path)  # a call added there would change the answer
@@ -924,6 +924,8 @@ def _words(code: bytes) -> list[bytes]:
     starts with a digit). Its bytes split where no word can continue: twice as fast as a
     pattern's `findall`."""
     return code.translate(_WORD_CHARACTERS).split()
+
+
 # The patterns over a file's code find a line's start as the "\n" before it (`_code` puts
 # one before the first line): the regex engine skips ahead to a literal first character,
 # where `^` is tried at every position (2-3× slower).
@@ -953,12 +955,12 @@ def _code(data: bytes) -> bytes:
     return b"\n" + _STRING_OR_COMMENT.sub(b"", data)
 
 
-def read_file_facts(path: Path, data: bytes | None = None) -> tuple[tuple[bool, list], tuple]:
+def read_file_facts(path: Path) -> tuple[tuple[bool, list], tuple]:
     """What the bytes of a file tell without parsing it: (its code names a torch class, its
     imports), and its top-level blocks (see `_top_level_blocks`); its code is the bytes
     without strings and comments. A function of the bytes alone, so that a pool of workers
     can read many files at once."""
-    code = _code(_file_bytes(path) if data is None else data)
+    code = _code(_file_bytes(path))
     imports, aliases = _import_statements(code)
     return (names_a_torch_class(code), imports), _top_level_blocks(code, imports, aliases)
 
