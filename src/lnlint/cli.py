@@ -160,6 +160,14 @@ def check(
     fixing = fix or fix_only or diff
     if stdin and (fixing or add_noqa):
         raise click.UsageError("--fix, --fix-only, --diff and --add-noqa work on files, not on standard input")
+    cache_location = None
+    if not no_cache and not stdin:
+        from lnlint.cache import CacheFolderError, cache_folder, cache_location as locate_cache
+
+        try:
+            cache_location = locate_cache(cache_folder(settings, cache_dir))
+        except CacheFolderError as error:
+            click.echo(f"lnlint: warning: cache not used: {error}", err=True)
 
     def lint_targets():
         files = discover(targets, settings)
@@ -171,10 +179,10 @@ def check(
                 sys.exit(EXIT_ERROR)
             files = (f for f in files if f.resolve() in changed)
         cache = None
-        if not no_cache:
-            from lnlint.cache import Cache, cache_folder
+        if cache_location is not None:
+            from lnlint.cache import Cache
 
-            cache = Cache(cache_folder(settings, cache_dir), settings)
+            cache = Cache(cache_location, settings)
         # --fix and SARIF's fixes need the specs behind the findings (the cache keeps findings
         # without them)
         return lint_paths(files, settings, cache, with_specs=confirm is not None or fixing or output_format == "sarif")
@@ -313,8 +321,9 @@ def probe(**options) -> None:
 @main.command()
 @click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False), envvar="LNLINT_CACHE_DIR", help="The cache to remove [default: .lnlint_cache in the project root].")
 def clean(cache_dir: Path | None) -> None:
-    """Remove the cache of the project in the current folder."""
-    from lnlint.cache import cache_folder, clean as remove
+    """Remove the cache of the project in the current folder: only the files lnlint's cache
+    format names, never anything else the folder holds."""
+    from lnlint.cache import CacheFolderError, cache_folder, clean as remove
     from lnlint.settings import ConfigError, load_settings
 
     try:
@@ -322,12 +331,15 @@ def clean(cache_dir: Path | None) -> None:
     except ConfigError as error:
         click.echo(f"lnlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
-    folder = cache_folder(settings, cache_dir)
-    if remove(folder):
-        click.echo(f"Removed {folder}")
-    elif folder.exists():
-        click.echo(f"lnlint: error: {folder} is not a cache lnlint made (no CACHEDIR.TAG); not removed", err=True)
+    try:
+        removed, files = remove(cache_folder(settings, cache_dir))
+    except CacheFolderError as error:
+        click.echo(f"lnlint: error: {error}", err=True)
         sys.exit(EXIT_ERROR)
+    if removed is None:
+        click.echo("No cache to remove.")
+    else:
+        click.echo(f"Removed {removed} ({files} file{'' if files == 1 else 's'})")
 
 
 @main.command()
