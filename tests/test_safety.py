@@ -114,4 +114,54 @@ def test_a_device_behind_a_source_name_is_not_read(project):
     (project.root / "zero.py").symlink_to("/dev/zero")
     done = _run_bounded(["--isolated", "zero.py"], project.root)
     assert done.returncode == 1
-    assert done.stdout.startswith("zero.py:1:1: LN900 [error] not a regular file (a character device); not read")
+    assert done.stdout.startswith("zero.py:1:1: LN900 [error] a symbolic link to /dev/zero, outside the folders linted; not read")
+
+
+# --- links out of the project: never read, never printed --------------------------------------------
+SECRET = "LNLINT_TEST_SECRET=hunter2"
+
+
+@pytest.fixture
+def secret_outside(tmp_path_factory):
+    """A file outside the project that a link in it names (as `/proc/self/environ` would be)."""
+    secret = tmp_path_factory.mktemp("outside") / "environ"
+    secret.write_text(f"import torch.nn as nn\n{SECRET}\nnn.LayerNorm(2)\n")
+    return secret
+
+
+@pytest.mark.parametrize("output_format", ["concise", "full", "json", "github", "sarif", "gitlab"])
+def test_a_link_out_of_the_project_is_not_read_by_the_walk_or_a_reporter(project, secret_outside, output_format):
+    (project.root / "env.py").symlink_to(secret_outside)
+    project.write("inside.py", "import torch.nn as nn\nnn.LayerNorm(2)\n")
+    walked = project.run("--isolated", "-v", "--output-format", output_format, ".")
+    assert SECRET not in walked.output + walked.stderr
+    assert "env.py: skipped, a symbolic link to" in walked.stderr and "outside the folders linted" in walked.stderr
+    assert "inside.py" in walked.output
+    named = project.run("--isolated", "--output-format", output_format, "env.py")  # as pre-commit names files
+    assert named.exit_code == 1 and SECRET not in named.output + named.stderr
+    assert "outside the folders linted" in named.output
+
+
+@pytest.mark.parametrize("link", ["self", "../loop/self"])
+def test_link_loops_and_dangling_links_are_skipped_with_a_reason(project, link):
+    (project.root / "loop").mkdir()
+    (project.root / "loop" / "self").symlink_to(link)
+    (project.root / "loop" / "m.py").symlink_to("m.py")
+    (project.root / "gone.py").symlink_to("nowhere.py")
+    project.write("bad.py", "import torch.nn as nn\nnn.LayerNorm(2)\n")
+    run = project.run("--isolated", "-v", ".")
+    assert run.exit_code == 1 and run.output.startswith("bad.py:2:1: LN001")
+    assert "gone.py: skipped, a dangling symbolic link" in run.stderr
+    assert "loop/m.py: skipped, a symbolic link that cannot be followed" in run.stderr
+
+
+@pytest.mark.parametrize("name", ["modèle.py", "new\nline.py", "tab\there.py", 'quote".py'])
+def test_diff_base_lints_changed_files_whatever_their_names(repository, name):
+    path = repository.write(name, "import torch.nn as nn\nnn.LayerNorm(2)\n")
+    untracked = repository.run("--isolated", "--output-format", "json", "--diff-base", "HEAD", ".")
+    assert [f["filename"] for f in untracked.json()] == [name]
+    _git("add", ".")
+    _git("commit", "-qm", "add")
+    path.write_text("import torch.nn as nn\nnn.LayerNorm(1)\n")
+    changed = repository.run("--isolated", "--output-format", "json", "--diff-base", "HEAD", ".")
+    assert [f["filename"] for f in changed.json()] == [name]

@@ -160,6 +160,9 @@ def check(
     fixing = fix or fix_only or diff
     if stdin and (fixing or add_noqa):
         raise click.UsageError("--fix, --fix-only, --diff and --add-noqa work on files, not on standard input")
+    from lnlint.frontends.source import confine_links, linted_folders
+
+    confine_links(linted_folders(targets, settings.root))
     cache_location = None
     if not no_cache and not stdin:
         from lnlint.cache import CacheFolderError, cache_folder, cache_location as locate_cache
@@ -169,8 +172,11 @@ def check(
         except CacheFolderError as error:
             click.echo(f"lnlint: warning: cache not used: {error}", err=True)
 
+    skipped: list[str] = []  # by the walk; told once, even when --fix lints again
+
     def lint_targets():
-        files = discover(targets, settings)
+        skipped.clear()
+        files = discover(targets, settings, notices=skipped)
         if diff_base is not None:
             try:
                 changed = changed_files(diff_base, Path.cwd())
@@ -265,7 +271,7 @@ def check(
     if fix_report:
         click.echo(fix_report, nl=False, err=True)
     if verbose:
-        for notice in result.notices:
+        for notice in (*skipped, *result.notices):
             click.echo(f"lnlint: {notice}", err=True)
     for message in result.internal_errors:
         click.echo(f"lnlint: error: {message}", err=True)

@@ -9,6 +9,7 @@ import os
 import stat
 import tokenize
 from pathlib import Path
+from typing import Iterable
 
 
 class SourceError(Exception):
@@ -54,13 +55,52 @@ def _decode(data: bytes, encoding: str) -> str:
 _FILE_TYPES = {stat.S_IFIFO: "a FIFO", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFDIR: "a directory"}
 
 
+# The real folders that a symbolic link may lead into (None: anywhere). A repository can
+# hold `env.py -> /proc/self/environ`: the linter, its value flow and its reporters (which
+# quote source lines) must not read, and print, what such a link points at.
+_readable_roots: tuple[str, ...] | None = None
+
+
+def confine_links(roots: Iterable[Path | str] | None) -> None:
+    """Read a file reached through a link only when it lies under these folders, or
+    wherever it lies (None)."""
+    global _readable_roots
+    _readable_roots = None if roots is None else tuple(sorted({os.path.realpath(root) for root in roots}))
+
+
+def linted_folders(paths: Iterable[Path], project_root: Path) -> list[Path]:
+    """The folders a run over `paths` reads in: the project's, each folder named, and the
+    folder of each file named (a link named on the command line, as pre-commit names
+    staged files, is held to its folder like any other)."""
+    return [project_root, *(path if path.is_dir() and not path.is_symlink() else path.absolute().parent for path in paths)]
+
+
+def outside_readable_roots(real: str) -> bool:
+    return _readable_roots is not None and not any(
+        real == root or real.startswith(root.rstrip(os.sep) + os.sep) for root in _readable_roots
+    )
+
+
+def _real_path(fd: int, path: Path | str) -> str:
+    """The real path of what `fd` opened (Linux names it; elsewhere the path resolved)."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
+
+
 def read_regular_file(path: Path | str, max_bytes: int | None = None) -> bytes | None:
     """The bytes of `path`, or None when it is larger than `max_bytes`.
 
     Opened without blocking and checked before reading: a FIFO or a device named on the
-    command line would otherwise block the run forever or never end."""
+    command line would otherwise block the run forever or never end. A file reached through
+    a link to outside the run's folders (`confine_links`) is refused."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     try:
+        if _readable_roots is not None:
+            real = _real_path(fd, path)
+            if real != os.path.abspath(path) and outside_readable_roots(real):
+                raise SourceError(f"a symbolic link to {real}, outside the folders linted; not read")
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = _FILE_TYPES.get(stat.S_IFMT(info.st_mode), "not a plain file")
