@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -165,3 +166,38 @@ def test_diff_base_lints_changed_files_whatever_their_names(repository, name):
     path.write_text("import torch.nn as nn\nnn.LayerNorm(1)\n")
     changed = repository.run("--isolated", "--output-format", "json", "--diff-base", "HEAD", ".")
     assert [f["filename"] for f in changed.json()] == [name]
+
+
+def test_a_pyproject_that_is_not_utf8_is_an_error_not_ignored(project):
+    project.write("pyproject.toml", b"[tool.lnlint]\n# caf\xe9\nignore = [\"LN001\"]\n")
+    project.write("model.py", "import torch.nn as nn\nnn.LayerNorm(2)\n")
+    run = project.run(".")
+    assert run.exit_code == 2 and "pyproject.toml is not valid UTF-8" in run.stderr and "0xe9" in run.stderr
+    project.write("pyproject.toml", b"[project]\n# caf\xe9\n")  # not lnlint's configuration: not ours to judge
+    assert project.run(".").exit_code == 1
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_source_is_named_as_such(project, encoding):
+    project.write("model.py", "import torch.nn as nn\nnn.LayerNorm(2)\n".encode(encoding))
+    (finding,) = project.lint("model.py")
+    assert (finding["code"], finding["message"]) == ("LN900", "UTF-16 is not supported; save it as UTF-8")
+    project.write("model.py", b"import torch.nn as nn\n\0\nnn.LayerNorm(2)\n")
+    assert project.lint("model.py")[0]["message"] == "binary file: it contains NUL bytes"
+
+
+@pytest.mark.parametrize("output_format", ["sarif", "gitlab", "json", "full"])
+def test_a_file_name_that_is_not_utf8_is_reported_in_every_format(project, output_format):
+    folder = os.fsencode(project.root)
+    with open(folder + b"/bad\xff.py", "wb") as file:
+        file.write(b"import torch.nn as nn\nnn.LayerNorm(2)\n")
+    run = project.run("--isolated", "--output-format", output_format, ".")
+    assert run.exit_code == 1
+    if output_format == "sarif":
+        (result,) = json.loads(run.output)["runs"][0]["results"]
+        assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "bad%FF.py"
+    elif output_format in ("gitlab", "json"):
+        (finding,) = json.loads(run.output)
+        assert (finding.get("location", {}).get("path") or finding["filename"]) == "bad\udcff.py"
+    else:
+        assert run.output.startswith("bad\\xff.py:2:1: LN001")

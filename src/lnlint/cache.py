@@ -60,7 +60,7 @@ class Cache:
 
     def __init__(self, folder: Path, settings: Settings) -> None:
         """`folder`: where the cache lives, as `cache_location` chose it."""
-        key = hashlib.blake2b(f"{_settings_key(settings)}|{os.getcwd()}".encode(), digest_size=12).hexdigest()
+        key = hashlib.blake2b(f"{_settings_key(settings)}|{os.getcwd()}".encode("utf-8", "surrogateescape"), digest_size=12).hexdigest()
         self.folder = folder
         self.path = folder / __version__ / f"{key}.json"
         self._files, self._project = _load(self.path)
@@ -224,7 +224,7 @@ def modification_marks(paths: Iterable[str]) -> str | None:
             return None
         if now - stat.st_mtime_ns <= _RACY_NS:
             return None
-        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode())
+        digest.update(f"{path}\0{stat.st_mtime_ns}\0{stat.st_size}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

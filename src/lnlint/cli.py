@@ -260,6 +260,7 @@ def check(
             drawn = [f.confirmation["plot"] for f in result.findings if f.confirmation and f.confirmation.get("plot")]
             if drawn:
                 output += "Pictures:\n" + "".join(f"  {path}\n" for path in drawn)
+    output = _printable(output)
     if output_file is not None:
         try:
             output_file.write_text(output, encoding="utf-8")
@@ -272,12 +273,17 @@ def check(
         click.echo(fix_report, nl=False, err=True)
     if verbose:
         for notice in (*skipped, *result.notices):
-            click.echo(f"lnlint: {notice}", err=True)
+            click.echo(_printable(f"lnlint: {notice}"), err=True)
     for message in result.internal_errors:
-        click.echo(f"lnlint: error: {message}", err=True)
+        click.echo(_printable(f"lnlint: error: {message}"), err=True)
     if result.internal_errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _printable(text: str) -> str:
+    """A file name that is not UTF-8 (held as surrogate escapes) written as `\\xff` escapes."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _require_matplotlib() -> None:

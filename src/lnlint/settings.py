@@ -146,12 +146,16 @@ def find_pyproject(start: Path) -> Path | None:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                data = read_regular_file(candidate) or b""
+            except (OSError, SourceError):
                 continue
-            if re.search(r"^\s*\[\s*tool\s*\.\s*lnlint\b", text, re.M):
-                return candidate
+            if _LNLINT_TABLE.search(data):
+                return candidate  # `load_settings` reads it, and says what is wrong with it
     return None
+
+
+# Matched on bytes: a file that is not valid UTF-8 but has the table is an error, not ignored.
+_LNLINT_TABLE = re.compile(rb"^\s*\[\s*tool\s*\.\s*lnlint\b", re.M)
 
 
 def _codes(key: str, value: object) -> tuple[str, ...]:
@@ -229,8 +233,10 @@ def load_settings(config: Path | None, isolated: bool, start: Path) -> Settings:
         return Settings(root=Path.cwd())
     try:
         document = tomllib.loads(read_regular_file(path).decode("utf-8"))  # type: ignore[union-attr]
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"cannot read {path}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path} is not valid UTF-8 (byte 0x{error.object[error.start]:02x} at offset {error.start}); TOML files must be UTF-8") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
     except SourceError as error:
         raise ConfigError(f"cannot read {path}: {error.message}") from None
     except tomllib.TOMLDecodeError as error:

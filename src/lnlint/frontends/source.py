@@ -24,12 +24,22 @@ class SourceError(Exception):
 
 def decode_python(data: bytes) -> str:
     if b"\0" in data:
+        if _looks_like_utf16(data):
+            raise SourceError("UTF-16 is not supported; save it as UTF-8")
         raise SourceError("binary file: it contains NUL bytes")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
         raise SourceError(f"cannot decode: {error.msg}", error.lineno or 1) from None
     return _decode(data, encoding)
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """A UTF-16 byte order mark, or ASCII text with a NUL beside every character."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    head = data[:200]
+    return len(head) >= 4 and (head[1::2].count(0) == len(head[1::2]) or head[0::2].count(0) == len(head[0::2]))
 
 
 def decode_text(data: bytes) -> str:

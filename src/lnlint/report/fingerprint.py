@@ -19,6 +19,7 @@ def fingerprints(findings: Sequence[Finding]) -> list[str]:
         text = " ".join((sources.line(finding.location.path, finding.location.line) or "").split())
         key = (finding.code, finding.location.path, text)
         seen[key] += 1
-        digest = hashlib.sha256("\0".join((*key, str(seen[key]))).encode()).hexdigest()
+        # A file name that is not UTF-8 holds surrogate escapes: hash its bytes as they are.
+        digest = hashlib.sha256("\0".join((*key, str(seen[key]))).encode("utf-8", "surrogateescape")).hexdigest()
         result.append(digest[:32])
     return result

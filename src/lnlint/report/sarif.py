@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Sequence
+from urllib.parse import quote
 
 from lnlint import __version__
 from lnlint.catalogue import Rule, load_catalogue
@@ -35,7 +37,9 @@ def _rule(rule: Rule) -> dict[str, object]:
 
 
 def _uri(path: str) -> str:
-    return Path(path).as_posix()
+    """A relative URI reference: the name's bytes percent-encoded (spaces, newlines, and
+    names that are not UTF-8 alike), `/` kept."""
+    return quote(os.fsencode(Path(path).as_posix()), safe="/")
 
 
 def _physical(loc: Location) -> dict[str, object]:

@@ -791,11 +791,11 @@ class PythonProject:
         self._project_files()
         marks = modification_marks(map(str, self._files or ())) if self.cache is not None else None
         files = self.read_graph(map_files)
-        digest = hashlib.blake2b(repr(self.roots).encode(), digest_size=16)
+        digest = hashlib.blake2b(repr(self.roots).encode("utf-8", "surrogateescape"), digest_size=16)
         for path in files:
             builds, imports = self._file_facts(path)
             names = sorted(name.decode() for name in self._constructing[path])
-            digest.update(f"{path}\0{builds}\0{json.dumps(imports)}\0{names}\n".encode())
+            digest.update(f"{path}\0{builds}\0{json.dumps(imports)}\0{names}\n".encode("utf-8", "surrogateescape"))  # names that are not UTF-8 as their bytes
         if self.cache is not None:
             graph = {"marks": marks, "roots": repr(self.roots), "fingerprint": digest.hexdigest()}
             self.cache.store_project_state("graph", graph if marks is not None else None)
