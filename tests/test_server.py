@@ -193,3 +193,27 @@ async def test_a_head_count_in_a_config_is_fixed_in_place_by_a_code_action(clien
     assert "nhead 8 → 6" in fix.title and "(unsafe" in fix.title and not fix.is_preferred
     (edit,) = fix.edit.changes[uri]
     assert (edit.range, edit.new_text) == (types.Range(types.Position(2, 9), types.Position(2, 10)), "6")
+
+
+@pytest.mark.asyncio
+async def test_requests_about_what_is_not_in_the_document_get_empty_answers(client: LanguageClient, tmp_path):
+    uri = (tmp_path / "model.py").as_uri()
+    _open(client, uri, BAD)
+    (diagnostic,) = await _published(client, uri)
+    beyond = types.Range(types.Position(400, 0), types.Position(400, 9))
+    stale = types.Diagnostic(beyond, diagnostic.message, code="LN001", source="lnlint")
+    unknown = types.Diagnostic(diagnostic.range, "made up", code="LN999", source="lnlint")
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), beyond, types.CodeActionContext([stale, unknown]))
+    )
+    assert not actions  # no line 400 to silence, and no rule LN999 for a `# noqa` to name
+    far = types.Position(10**6, 10**6)
+    assert await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), far)) is None
+
+    never_opened = (tmp_path / "absent.py").as_uri()  # not on disk either
+    document = types.TextDocumentIdentifier(never_opened)
+    assert await client.text_document_hover_async(types.HoverParams(document, types.Position(0, 0))) is None
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(document, diagnostic.range, types.CodeActionContext([diagnostic]))
+    )
+    assert not actions
