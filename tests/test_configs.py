@@ -433,3 +433,20 @@ def test_a_hydra_target_of_torchs_layer_is_checked_for_its_activation_name(proje
     assert [c for c, *_ in findings(project, "layer.yaml", text)] == ["LN009"]
     fairseq = "encoder_embed_dim: 512\nencoder_attention_heads: 8\nencoder_layers: 6\nencoder_ffn_embed_dim: -1\n"
     assert [c for c, *_ in findings(project, "fairseq.yaml", fairseq)] == ["LN011"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "cited"),
+    [
+        ("_target_: torch.nn.LayerNorm\n  normalized_shape: 512\n  eps: .nan\n", "LN010", "eps = nan from key eps"),
+        ("_target_: torch.nn.TransformerEncoderLayer\n  d_model: 0\n  nhead: 0\n", "LN003", "d_model = 0 from key d_model"),
+        ("_target_: torch.nn.TransformerEncoderLayer\n  d_model: -8\n  nhead: 2\n", "LN003", "d_model = -8 from key d_model"),
+        ("_target_: torch.nn.GroupNorm\n  num_groups: 0\n  num_channels: 4\n", "LN012", "num_groups = 0 from key num_groups"),
+        ("_target_: torch.nn.LayerNorm\n  normalized_shape: -4\n", "LN001", "LayerNorm over normalized_shape = -4 from key"),
+    ],
+    ids=["nan eps", "d_model 0", "negative d_model", "0 groups", "negative width"],
+)
+def test_config_values_torch_refuses_or_turns_to_nan(project, arguments, code, cited):
+    ((found, row, column, message),) = findings(project, "norm.yaml", "norm:\n  " + arguments)
+    assert (found, row, column) == (code, 2, 3)
+    assert message.startswith(cited)

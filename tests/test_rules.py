@@ -251,3 +251,66 @@ def test_a_one_layer_stack_is_named_in_the_singular(project):
     ))
     (finding,) = project.lint("model.py")
     assert "stack of 1 layer (depth = 1)" in finding["message"]
+
+
+# --- sizes and eps torch refuses or turns to NaN ----------------------------------------------
+# Each: the construction, the rule, and the input that shows torch's error when the
+# construction itself builds (None: torch raises while building it).
+REFUSED_BY_TORCH = {
+    "d_model and nhead 0": ("nn.TransformerEncoderLayer(d_model=0, nhead=0)", "LN003", None),
+    "negative d_model": ("nn.TransformerEncoderLayer(d_model=-8, nhead=2)", "LN003", None),
+    "nhead 0": ("nn.TransformerEncoderLayer(d_model=8, nhead=0)", "LN003", None),
+    "negative embed_dim": ("nn.MultiheadAttention(-4, 1)", "LN003", None),
+    "negative decoder d_model": ("nn.TransformerDecoderLayer(-8, 2)", "LN003", None),
+    "negative LayerNorm width": ("nn.LayerNorm(-4)", "LN001", None),
+    "negative dimension without weight": ("nn.LayerNorm((4, -1), elementwise_affine=False)", "LN001", (2, 4, 1)),
+    "RMSNorm over 0 features": ("nn.RMSNorm(0)", "LN001", (2, 8)),
+    "LayerNorm over 0 features": ("nn.LayerNorm((4, 0))", "LN001", (2, 4, 3)),
+    "GroupNorm of 0 groups": ("nn.GroupNorm(0, 4)", "LN012", None),
+    "GroupNorm of negative groups that divide": ("nn.GroupNorm(-2, 4)", "LN012", (2, 4)),
+    "GroupNorm of negative groups that do not divide": ("nn.GroupNorm(-3, 4)", "LN012", None),
+    "GroupNorm not divisible": ("nn.GroupNorm(3, 4)", "LN012", None),
+}
+
+
+def _torch_error(construction: str, applied_to: tuple[int, ...] | None) -> str:
+    torch = pytest.importorskip("torch")
+    try:
+        module = eval(construction, {"nn": torch.nn})  # the snippet linted, built by torch itself
+        if applied_to is not None:
+            module(torch.randn(*applied_to))
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    raise AssertionError(f"torch accepted {construction}")
+
+
+@pytest.mark.parametrize("construction,code,applied_to", REFUSED_BY_TORCH.values(), ids=list(REFUSED_BY_TORCH))
+def test_sizes_torch_refuses_are_reported_with_the_error_torch_raises(project, construction, code, applied_to):
+    (finding,) = project.findings(HEAD + f"m = {construction}\n")
+    assert (finding["code"], finding["severity"]) == (code, "error")
+    quoted = finding["message"].split("`")[1]  # the first quotation is what this construction raises
+    assert _torch_error(construction, applied_to).startswith(quoted.removesuffix(" ..."))
+
+
+def test_a_negative_width_with_a_weight_left_to_the_default_names_both_errors(project):
+    (finding,) = project.findings(HEAD + "import torch.nn.functional as F\ny = F.layer_norm(x, (-3,))\n")
+    quotations = finding["message"].split("`")[1::2]
+    assert len(quotations) == 2  # F.layer_norm has no weight to create: the second one is its error
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError) as raised:
+        torch.nn.functional.layer_norm(torch.randn(2, 3), (-3,))
+    assert f"RuntimeError: {raised.value}".startswith(quotations[1].removesuffix(" ..."))
+
+
+@pytest.mark.parametrize("eps", ['float("nan")', "float('NaN')", "NAN"])
+def test_a_nan_eps_is_an_error(project, eps):
+    (finding,) = project.findings(HEAD + f"NAN = float('nan')\nnorm = nn.LayerNorm(512, eps={eps})\n")
+    assert (finding["code"], finding["severity"]) == ("LN010", "error")
+    assert "every output is NaN" in finding["message"]
+    torch = pytest.importorskip("torch")
+    assert torch.isnan(torch.nn.LayerNorm(512, eps=float("nan"))(torch.randn(4, 512))).all()
+
+
+def test_float_of_something_else_is_not_a_number_lnlint_invents(project):
+    source = HEAD + "def float(x):\n    return 1e-5\nnorm = nn.LayerNorm(512, eps=float('nan'))\nother = nn.LayerNorm(512, eps=float(text))\n"
+    assert project.findings(source) == []

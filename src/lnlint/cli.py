@@ -256,7 +256,7 @@ def check(
     else:
         output = renderer(output_format)(result.findings, color)
         if output_format in TEXT_FORMATS and not quiet:
-            output += summary(result.findings, result.files)
+            output += summary(result.findings, result.files, skipped=result.skipped, errors=len(result.internal_errors))
             drawn = [f.confirmation["plot"] for f in result.findings if f.confirmation and f.confirmation.get("plot")]
             if drawn:
                 output += "Pictures:\n" + "".join(f"  {path}\n" for path in drawn)

@@ -30,7 +30,21 @@ class RunResult:
     findings: list[Finding] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    files: int = 0
+    files: int = 0  # every file of the run, the skipped and the failed included
+    skipped: int = 0  # files not checked, with a notice saying why (too large)
+
+
+_SKIPPED = ": skipped, "
+
+
+def _skip_notice(display: str, reason: str) -> str:
+    """The notice of a file that is not checked: `big.json: skipped, larger than 5 MB ...`."""
+    return f"{display}{_SKIPPED}{reason}"
+
+
+def _was_skipped(notices: list[str]) -> bool:
+    """Whether a file's own notices (which the cache keeps, not a flag) say it was not checked."""
+    return any(_SKIPPED in notice for notice in notices)
 
 
 def lint_python(data: bytes, path: Path, display: str, settings: Settings, project=None) -> list[Finding]:
@@ -81,8 +95,8 @@ def lint_config(data: bytes, path: str, settings: Settings, file: Path | None = 
 
     vocabulary = _vocabulary(tuple(sorted(settings.extra_keys.items())))
     policy = MitigationPolicy(settings.warmup_keys)
-    specs, cycles = config_file_specs(text, data, path, vocabulary, policy, path.endswith(".json"), follow)
-    findings = [_parse_error(path, cycle) for cycle in cycles]
+    specs, unreadable = config_file_specs(text, data, path, vocabulary, policy, path.endswith(".json"), follow)
+    findings = [_parse_error(path, error) for error in unreadable]
     if specs:
         findings.extend(run_rules(specs, settings.thresholds))
     return findings
@@ -113,7 +127,7 @@ def lint_file(
 
             read = read_regular_file(path, MAX_BYTES) if given is None else given if len(given) <= MAX_BYTES else None
             if read is None:
-                notices.append(f"{display}: skipped, larger than {MAX_BYTES / 2**20:.0f} MB (too large for a config file)")
+                notices.append(_skip_notice(display, f"larger than {MAX_BYTES / 2**20:.0f} MB (too large for a config file)"))
                 return []
             data = read
         else:
@@ -246,6 +260,7 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
     for findings, notices, error, _ in outcomes:  # type: ignore[misc]
         result.findings.extend(findings)
         result.notices.extend(notices)
+        result.skipped += _was_skipped(notices)
         if error is not None:
             result.internal_errors.append(error)
     result.findings.sort(key=Finding.sort_key)
@@ -290,4 +305,4 @@ def lint_standard_input(data: bytes, path: Path, settings: Settings, project=Non
         return RunResult()
     findings, notices, error, _ = _lint_one(path, settings, data, project)
     findings = sorted(findings, key=Finding.sort_key)
-    return RunResult(findings, [error] if error is not None else [], notices, files=1)
+    return RunResult(findings, [error] if error is not None else [], notices, files=1, skipped=int(_was_skipped(notices)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lnlint.confirm import ConfirmSettings, import_torch, select_device
+from lnlint.confirm import ConfirmError, ConfirmSettings, import_torch, select_device
 
 _DEFAULTS = ConfirmSettings()
 
@@ -12,6 +12,21 @@ _DEFAULTS = ConfirmSettings()
 def run_probe(
     layer: str, d_model: int, nhead: int, dim_feedforward: int, norm_first: bool, num_layers: int,
     final_norm: bool, lr: float | None, train: bool, device: str, seed: int, plot: Path | None = None,
+) -> str:
+    """The probes' report on the design; ConfirmError when torch is missing or the design is
+    too large to build (exit 2, like any usage error)."""
+    torch = import_torch()  # before the modules that import it: without torch, this says so
+    from lnlint.confirm.build import NotBuildable
+
+    try:
+        return _run_probe(torch, layer, d_model, nhead, dim_feedforward, norm_first, num_layers, final_norm, lr, train, device, seed, plot)
+    except NotBuildable as why:
+        raise ConfirmError(f"cannot probe this design: {why}") from None
+
+
+def _run_probe(
+    torch, layer: str, d_model: int, nhead: int, dim_feedforward: int, norm_first: bool, num_layers: int,
+    final_norm: bool, lr: float | None, train: bool, device: str, seed: int, plot: Path | None,
 ) -> str:
     from lnlint.confirm.build import BuildPlan
     from lnlint.confirm.probes import (
@@ -23,7 +38,6 @@ def run_probe(
         heads_probe,
     )
 
-    torch = import_torch()
     where = select_device(device)
     if layer == "layernorm":
         plan = BuildPlan("LayerNorm", {"normalized_shape": d_model})

@@ -200,7 +200,7 @@ def eps_probe(plan: BuildPlan, options: ProbeOptions) -> Measurement:
         nan = float(torch.isnan(norm(constant)).float().mean())
         scale = float(norm(varied).reshape(cal.TOKENS, -1).std(dim=1, unbiased=False).mean())
     found = {"nan_share_of_constant_tokens": nan, "output_std_of_std_0.3_tokens": scale}
-    if norm.eps <= 0:
+    if math.isnan(norm.eps) or norm.eps <= 0:
         verdict = "confirmed" if nan == 1.0 else "not-reproduced"
         return Measurement(verdict, found, f"{_percent(nan)} of an all-zero token's outputs are NaN")
     verdict = "confirmed" if scale < 0.9 else "not-reproduced"

@@ -37,9 +37,11 @@ class Notebook:
 
 def read_notebook(data: bytes) -> Notebook:
     """The notebook's program; SourceError when it is not a notebook lnlint can read."""
+    from lnlint.frontends.configs.tree import read_json  # what Python's JSON reader cannot take is LN900
+
     try:
         raw = data.decode("utf-8")
-        document = json.loads(raw)
+        document = read_json(raw)
     except UnicodeDecodeError as error:
         raise SourceError(f"not UTF-8 text: byte {error.start}") from None
     except json.JSONDecodeError as error:

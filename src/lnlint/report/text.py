@@ -79,10 +79,22 @@ def statistics(findings: Sequence[Finding]) -> str:
     return "".join(f"{count:>5}\t{code}\t[{severity}] {name}\n" for (code, severity, name), count in rows)
 
 
-def summary(findings: Sequence[Finding], files: int) -> str:
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"
+
+
+def summary(findings: Sequence[Finding], files: int, skipped: int = 0, errors: int = 0) -> str:
+    """The last line of a text report. `files` counts every file of the run; `skipped` of
+    them were not checked (too large, see --verbose) and `errors` failed with an internal
+    error: a run that did not check every file never says that all checks passed."""
+    checked = f"{_files(max(files - skipped - errors, 0))} checked"
+    if skipped:
+        checked += f", {skipped} skipped: see --verbose"
+    if errors:
+        checked += f", {errors} not checked (internal error{'s' if errors != 1 else ''})"
     if not findings:
-        return f"All checks passed! ({files} file{'s' if files != 1 else ''} checked)\n"
+        return f"All checks passed! ({checked})\n" if not errors else f"No findings in {checked}.\n"
     by_severity = Counter(f.severity for f in findings)
     parts = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in sorted(by_severity.items()))
     total = len(findings)
-    return f"Found {total} finding{'s' if total != 1 else ''} ({parts}) in {files} file{'s' if files != 1 else ''} checked.\n"
+    return f"Found {total} finding{'s' if total != 1 else ''} ({parts}) in {checked}.\n"

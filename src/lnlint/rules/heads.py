@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator, Mapping
 
+from lnlint.rules.divisors import nearest_divisors
 from lnlint.rules.violation import Violation
 from lnlint.rules.reading import as_int
 from lnlint.spec import LayerSpec, Resolved, Spec, attention_names, cite
@@ -12,10 +13,8 @@ CODES = ("LN003", "LN004")
 _ATTENTION_KINDS = ("TransformerEncoderLayer", "TransformerDecoderLayer", "Transformer", "MultiheadAttention")
 
 
-def _nearest_divisors(n: int, near: int) -> str:
-    """The three divisors of n closest to the head count asked for."""
-    found = sorted((d for d in range(1, n + 1) if n % d == 0), key=lambda d: (abs(d - near), d))
-    return ", ".join(map(str, sorted(found[:3])))
+# What MultiheadAttention raises, whatever the layer is called, when either size is not positive
+_NOT_POSITIVE = "`ValueError: embed_dim and num_heads must be greater than 0`"
 
 
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
@@ -29,14 +28,24 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
     # values it is given, not the heads: embed_dim still splits into num_heads)
     width_name, heads_name = attention_names(spec.kind)
     d_model, nhead = as_int(spec.arg(width_name)), as_int(spec.arg(heads_name))
-    if d_model is None or nhead is None or d_model < 1:
-        return
     values = {width_name: spec.arg(width_name), heads_name: spec.arg(heads_name)}
+    if d_model is not None and d_model < 1:  # refused whatever the head count
+        yield Violation(
+            "LN003",
+            f"{cite(width_name, values[width_name])} is not a positive width: torch raises {_NOT_POSITIVE} "
+            f"when it builds the attention. Use a positive {width_name} that {heads_name} divides; transformer "
+            f"widths are typically 64 to 4096.",
+            values,
+        )
+        return
+    if d_model is None or nhead is None:
+        return
     if nhead < 1:
         yield Violation(
             "LN003",
-            f"{cite(heads_name, values[heads_name])} is not a positive number of heads: torch fails when it builds "
-            f"MultiheadAttention. Use a {heads_name} that divides {width_name}={d_model} (e.g. {_nearest_divisors(d_model, 1)}).",
+            f"{cite(heads_name, values[heads_name])} is not a positive number of heads: torch raises {_NOT_POSITIVE} "
+            f"when it builds the attention. Use a {heads_name} that divides {width_name}={d_model} "
+            f"(e.g. {nearest_divisors(d_model, 1)}).",
             values,
         )
     elif d_model % nhead:
@@ -45,7 +54,7 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
             f"{width_name} is not divisible by {heads_name} ({cite(width_name, values[width_name])}; "
             f"{cite(heads_name, values[heads_name])}): torch raises "
             f"`AssertionError: embed_dim must be divisible by num_heads` when it builds the layer. "
-            f"Use a {heads_name} that divides {width_name} (e.g. {_nearest_divisors(d_model, nhead)}).",
+            f"Use a {heads_name} that divides {width_name} (e.g. {nearest_divisors(d_model, nhead)}).",
             values,
         )
     elif d_model // nhead < thresholds["min-head-dim"]:

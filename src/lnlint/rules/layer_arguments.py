@@ -4,6 +4,7 @@ before training starts."""
 
 from __future__ import annotations
 
+import math
 from typing import Iterator, Mapping
 
 from lnlint.rules.violation import Violation
@@ -30,7 +31,10 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
 
 def _number(resolved: Resolved) -> float | None:
     if isinstance(resolved, Value) and isinstance(resolved.value, (int, float)) and not isinstance(resolved.value, bool):
-        return float(resolved.value)
+        try:
+            return float(resolved.value)
+        except OverflowError:  # an integer beyond float's range compares as the infinity of its sign
+            return math.copysign(math.inf, resolved.value)
     return None
 
 
@@ -75,7 +79,16 @@ def _eps(resolved: Resolved, name: str) -> Iterator[Violation]:
     if eps is None:
         return
     values = {name: resolved}
-    if eps <= 0:
+    if math.isnan(eps):
+        yield Violation(
+            "LN010",
+            f"{cite(name, resolved)}: the norm divides by sqrt(variance + eps) (RMSNorm: mean square + eps), "
+            f"which is NaN for every token, so every output is NaN and the NaN spreads through the model. "
+            f"Use a small positive eps: torch's default is 1e-5.",
+            values,
+            severity="error",
+        )
+    elif eps <= 0:
         yield Violation(
             "LN010",
             f"{cite(name, resolved)}: the norm divides by sqrt(variance + eps) (RMSNorm: mean square + eps), "

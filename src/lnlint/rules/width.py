@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from lnlint.rules.violation import Violation
-from lnlint.rules.reading import norm_width, post_ln
-from lnlint.spec import LayerSpec, Spec, cite
+from lnlint.rules.reading import as_bool, norm_width, post_ln, shape_dims
+from lnlint.spec import LayerSpec, Spec, Value, cite
 
 
 def _image(width: int) -> str:
@@ -50,6 +50,11 @@ CODES = ("LN001", "LN002")
 def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
     if not isinstance(spec, LayerSpec) or spec.kind in ("GroupNorm", "MultiheadAttention"):
         return
+    if spec.kind in ("LayerNorm", "RMSNorm"):
+        refused = _not_a_size(spec)
+        if refused is not None:
+            yield refused
+            return
     if spec.kind == "RMSNorm":
         yield from _rms_width(spec, thresholds)
         return
@@ -103,3 +108,37 @@ def _rms_width(spec: LayerSpec, thresholds: Mapping[str, int]) -> Iterator[Viola
             f"Use a width of at least {thresholds['min-width']}.",
             values,
         )
+
+
+def _not_a_size(spec: LayerSpec) -> Violation | None:
+    """LN001 for a norm over a shape with a dimension below 1 (a transformer layer's d_model
+    below 1 is LN003's: its attention refuses it first)."""
+    source = spec.arg("normalized_shape")
+    dims = shape_dims(source)
+    if dims is None or all(d >= 1 for d in dims):
+        return None
+    shape = ", ".join(map(str, dims))
+    applied = f"`RuntimeError: Given normalized_shape=[{shape}], expected input with shape ...`"
+    negative = next((d for d in dims if d < 0), None)
+    if negative is None:
+        what = (
+            f"over 0 features ({cite('normalized_shape', source)}): it accepts only inputs with no features there "
+            f"and outputs an empty tensor; torch raises {applied} for any other input."
+        )
+    else:
+        built = f"`RuntimeError: Trying to create tensor with negative dimension {negative}: [{shape}]` when it creates the norm's weight"
+        affine = spec.arg("elementwise_affine")
+        # F.layer_norm and F.rms_norm read as the class at its defaults, but create no weight
+        written = as_bool(affine) if isinstance(affine, Value) and affine.origin != "torch default" else None
+        if written is True:
+            raised = built
+        elif written is False:
+            raised = f"{applied} whenever the norm is applied"
+        else:
+            raised = f"{built} (or, with no weight, {applied} whenever the norm is applied)"
+        what = f"over {cite('normalized_shape', source)}: a dimension of {negative} is not a size, and torch raises {raised}."
+    return Violation(
+        "LN001",
+        f"{spec.kind} {what} Use the number of features it normalises: transformer widths are typically 64 to 4096.",
+        {"normalized_shape": source},
+    )

@@ -35,7 +35,8 @@ def config_file_specs(
     text: str, data: bytes, path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool,
     follow: FollowConfig | None = None,
 ) -> tuple[list[Spec], list[SourceError]]:
-    """Specs of a config file, and its interpolation cycles; SourceError when it does not parse.
+    """Specs of a config file, and the interpolations it could not follow (cycles, chains too
+    long); SourceError when it does not parse.
 
     A file with none of the keys lnlint reads (a CI workflow, a lock file) is not parsed."""
     pattern = _PATTERNS.get(vocabulary)

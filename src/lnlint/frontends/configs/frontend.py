@@ -342,12 +342,12 @@ def config_specs(
     roots: list[Node], path: str, vocabulary: Vocabulary, policy: MitigationPolicy, is_json: bool,
     follow: FollowConfig | None = None, groups: dict[str, Node] | None = None,
 ) -> tuple[list[Spec], list[SourceError]]:
-    """Specs of one config file, and the interpolation cycles met while resolving them;
-    `follow` evaluates the project's own classes the file names, `groups` are the configs its
-    defaults list chose."""
+    """Specs of one config file, and the interpolations met while resolving them that could not
+    be followed (cycles, chains too long); `follow` evaluates the project's own classes the
+    file names, `groups` are the configs its defaults list chose."""
     extractor = ConfigExtractor(roots, path, vocabulary, policy, is_json, groups)
     specs = extractor.extract()
     if follow is not None:
         specs.extend(extractor.project_specs(follow))
-    return specs, extractor.resolver.cycles
+    return specs, extractor.resolver.unreadable
 

@@ -11,12 +11,20 @@ from __future__ import annotations
 import io
 import json
 import re
+import sys
 from typing import Iterator
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from lnlint.frontends.source import SourceError
+
+# The longest integer a config may write: Python's default limit on converting between an
+# integer and its decimal digits, beyond which it can be neither read nor printed in a message.
+MAX_INTEGER_DIGITS = 4300
+_MAX_INTEGER_BITS = int(MAX_INTEGER_DIGITS * 3.3219280948873626)  # log2(10) bits a digit
+# A scalar this short is an integer of fewer digits than the limit, in any base YAML writes.
+_SHORT_SCALAR = MAX_INTEGER_DIGITS * 3 // 4
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -30,11 +38,9 @@ def compose(text: str, is_json: bool, name: str | None = None) -> list[Node]:
     the nodes' marks (where a value of another file came from)."""
     if is_json:
         try:
-            value = json.loads(text)
+            value = read_json(text)
         except json.JSONDecodeError as error:
             raise SourceError(f"invalid JSON: {error.msg}", error.lineno, error.colno) from None
-        except RecursionError:
-            raise SourceError("invalid JSON: nested too deeply") from None
         # JSON strings cannot hold a raw tab, and YAML refuses tabs as indentation: a tab is
         # one character either way, so positions stay exact.
         text = text.replace("\t", " ")
@@ -43,7 +49,7 @@ def compose(text: str, is_json: bool, name: str | None = None) -> list[Node]:
         if name is not None:
             stream = io.StringIO(text)
             stream.name = name  # type: ignore[attr-defined]
-        return [doc for doc in yaml.compose_all(stream, Loader=_Loader) if doc is not None]
+        documents = [doc for doc in yaml.compose_all(stream, Loader=_Loader) if doc is not None]
     except yaml.MarkedYAMLError as error:
         if is_json:  # valid JSON that YAML 1.1 does not read: values without positions
             return [_node_from_json(value)]
@@ -54,6 +60,71 @@ def compose(text: str, is_json: bool, name: str | None = None) -> list[Node]:
         if is_json:
             return [_node_from_json(value)]
         raise SourceError(f"invalid YAML: {type(error).__name__}") from None
+    _refuse_long_integers(documents)
+    return documents
+
+
+def read_json(text: str) -> object:
+    """`json.loads(text)`, with what Python's reader cannot take as SourceError: nesting
+    deeper than its recursion allows, and integers of more than MAX_INTEGER_DIGITS digits.
+    Invalid JSON raises json.JSONDecodeError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # the only other one: an integer longer than Python converts
+        found = next((m for m in _JSON_LONG_INTEGER.finditer(text) if m.group()[0] != '"'), None)
+        if found is None:
+            raise
+        offset = found.start()
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise SourceError(_too_long(len(found.group().lstrip("-"))), line, column) from None
+    except RecursionError:
+        raise SourceError(
+            f"nested too deeply to read: {json_nesting(text)} levels of arrays and objects "
+            f"(Python's JSON reader gives up near {sys.getrecursionlimit()})"
+        ) from None
+
+
+def _too_long(digits: int, base: str = "") -> str:
+    return f"an integer of {digits} {base}digits is too long to read (over {MAX_INTEGER_DIGITS} decimal digits)"
+
+
+# A JSON string (its escapes included), or a bracket outside strings.
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_JSON_TOKEN = re.compile(_JSON_STRING + r"|[\[\]{}]")
+_JSON_LONG_INTEGER = re.compile(_JSON_STRING + rf"|(?<![\d.eE+])-?\d{{{MAX_INTEGER_DIGITS + 1},}}(?![\d.eE])")
+
+
+def json_nesting(text: str) -> int:
+    """How deeply the arrays and objects of a JSON text nest."""
+    depth = deepest = 0
+    for match in _JSON_TOKEN.finditer(text):
+        bracket = match.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return deepest
+
+
+def _refuse_long_integers(documents: list[Node]) -> None:
+    """SourceError at the first integer that is too long to read or to print."""
+    for node, _ in walk(documents):
+        if not (isinstance(node, ScalarNode) and node.tag == _TAG + "int" and len(node.value) > _SHORT_SCALAR):
+            continue
+        written = node.value.lstrip("+-").replace("_", "")
+        base = {"0x": "hexadecimal ", "0b": "binary "}.get(written[:2], "")
+        digits = len(written) - 2 if base else len(written)
+        try:
+            too_long = _CONSTRUCTOR.construct_yaml_int(node).bit_length() > _MAX_INTEGER_BITS
+        except ValueError:  # Python refuses to read its decimal digits
+            too_long = True
+        if too_long:
+            mark = node.start_mark
+            raise SourceError(_too_long(digits, base), mark.line + 1, mark.column + 1)
 
 
 def _node_from_json(value: object) -> Node:

@@ -2,7 +2,8 @@
 
 Interpolations are followed, never evaluated: `${a.b}`, `${.x}`, `${..x}` and chains of them
 resolve; custom resolvers (`${eval:...}`, `${oc.env:...}`) and interpolation inside a longer
-string are Unknown. A cycle is Unknown and is recorded so the file reports it.
+string are Unknown. A cycle, or a chain longer than MAX_INTERPOLATION_STEPS, is Unknown and is
+recorded so the file reports it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from lnlint.frontends.configs.tree import child, scalar_value
 from lnlint.frontends.source import SourceError
 from lnlint.spec import Location, Resolved, Unknown, Value
+
+# Interpolations followed from one value before giving up: configs chain a few, and each
+# step looks its key up again.
+MAX_INTERPOLATION_STEPS = 100
 
 _FULL = re.compile(r"\$\{([^${}]*)\}")
 _REF = re.compile(r"<([^<>]+)>")
@@ -30,8 +35,9 @@ class ConfigResolver:
         self.path = path  # as findings show the file: where its scalars are `written`
         self.parents = parents
         self.groups = groups or {}
-        self.cycles: list[SourceError] = []
+        self.unreadable: list[SourceError] = []  # interpolation cycles, chains too long to follow
         self._reported_cycles: set[int] = set()
+        self._reported_chain = False
 
     def line(self, node: Node) -> int:
         return node.start_mark.line + 1
@@ -42,33 +48,38 @@ class ConfigResolver:
             current = self.parents[id(current)]  # type: ignore[assignment]
         return current
 
-    def target(self, node: Node, container: Node | None, stack: tuple[int, ...] = ()) -> Node | Unknown:
+    def target(self, node: Node, container: Node | None) -> Node | Unknown:
         """The node an interpolation (or `!ref`) in `node` points to, followed to the end."""
-        if id(node) in stack:
-            return self._cycle(node, stack)
-        if not isinstance(node, ScalarNode):
-            return node
-        reference = self._reference(node)
-        if reference is None:
-            return node
-        if isinstance(reference, Unknown):
-            return reference
-        path, relative_dots = reference
-        base: Node | None
-        if relative_dots:
-            base = container
-            for _ in range(relative_dots - 1):
-                base = self.parents.get(id(base)) if base is not None else None
-        else:
-            base = self.root_of(node)
-        segments = path.split(".") if path else []
-        if not relative_dots and segments and child(base, segments[0]) is None and segments[0] in self.groups:
-            base, segments = self.groups[segments[0]], segments[1:]
-        for segment in segments:
-            base = child(base, segment) if base is not None else None
-        if base is None:
-            return Unknown(f"{node.value} points to no key")
-        return self.target(base, self.parents.get(id(base)), stack + (id(node),))
+        start, followed = node, set()
+        while True:
+            if id(node) in followed:
+                return self._cycle(node)
+            if not isinstance(node, ScalarNode):
+                return node
+            reference = self._reference(node)
+            if reference is None:
+                return node
+            if isinstance(reference, Unknown):
+                return reference
+            if len(followed) == MAX_INTERPOLATION_STEPS:
+                return self._chain_too_long(start)
+            followed.add(id(node))
+            path, relative_dots = reference
+            base: Node | None
+            if relative_dots:
+                base = container
+                for _ in range(relative_dots - 1):
+                    base = self.parents.get(id(base)) if base is not None else None
+            else:
+                base = self.root_of(node)
+            segments = path.split(".") if path else []
+            if not relative_dots and segments and child(base, segments[0]) is None and segments[0] in self.groups:
+                base, segments = self.groups[segments[0]], segments[1:]
+            for segment in segments:
+                base = child(base, segment) if base is not None else None
+            if base is None:
+                return Unknown(f"{node.value} points to no key")
+            node, container = base, self.parents.get(id(base))
 
     def _reference(self, node: ScalarNode) -> tuple[str, int] | Unknown | None:
         text = node.value
@@ -90,10 +101,17 @@ class ConfigResolver:
         dots = len(inner) - len(inner.lstrip("."))
         return inner[dots:], dots
 
-    def _cycle(self, node: Node, stack: tuple[int, ...]) -> Unknown:
+    def _chain_too_long(self, start: ScalarNode) -> Unknown:
+        reason = f"interpolation chain longer than {MAX_INTERPOLATION_STEPS} steps"
+        if not self._reported_chain:  # one finding says the file cannot be read through
+            self._reported_chain = True
+            self.unreadable.append(SourceError(f"{reason} from {start.value!r}", self.line(start), start.start_mark.column + 1))
+        return Unknown(reason)
+
+    def _cycle(self, node: Node) -> Unknown:
         if id(node) not in self._reported_cycles:
             self._reported_cycles.add(id(node))
-            self.cycles.append(
+            self.unreadable.append(
                 SourceError(f"interpolation cycle through {getattr(node, 'value', '?')!r}", self.line(node), node.start_mark.column + 1)
             )
         return Unknown("interpolation cycle")

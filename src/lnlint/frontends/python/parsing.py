@@ -8,10 +8,14 @@ Pythons) reads the file, the message says so, since the file is then valid for a
 from __future__ import annotations
 
 import ast
+import re
 import sys
 import warnings
 
 from lnlint.frontends.source import SourceError
+
+# CPython's refusal of a decimal literal longer than its integer conversion limit
+_LONG_INTEGER = re.compile(r"Exceeds the limit \((\d+) digits\).*value has (\d+) digits")
 
 
 def parse(text: str) -> ast.Module:
@@ -22,7 +26,11 @@ def parse(text: str) -> ast.Module:
             return ast.parse(text)
     except SyntaxError as error:
         message = f"syntax error: {error.msg}"
-        if "too many nested" not in error.msg and "too complex" not in error.msg and _newer_grammar(text):
+        too_long = _LONG_INTEGER.search(error.msg)
+        if too_long:  # every Python since 3.11 refuses it: no newer grammar reads it
+            limit, digits = too_long.groups()
+            message = f"an integer of {digits} digits is too long to read (over {limit} decimal digits)"
+        elif "too many nested" not in error.msg and "too complex" not in error.msg and _newer_grammar(text):
             version = f"{sys.version_info.major}.{sys.version_info.minor}"
             message += f" (the file is valid for a newer Python: run lnlint under it; this is Python {version})"
         raise SourceError(message, error.lineno or 1, error.offset or 1) from None

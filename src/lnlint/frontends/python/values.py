@@ -21,6 +21,10 @@ from lnlint.frontends.python.scopes import Binding, ClassInfo, Scope
 from lnlint.spec import Location, Resolved, Unknown, Value
 
 _MAX_DEPTH = 40
+# Integers longer than this are not followed: they are no size torch can build, arithmetic on
+# them would cost more than the source is long (`x = x * x` repeated), and beyond about 14,000
+# bits Python cannot print them in a message. 4096 bits is what `(2**64) ** 64` reaches.
+_MAX_INT_BITS = 4096
 _BUILTINS = frozenset(vars(builtins))
 
 _ARITHMETIC: dict[type, Callable[[object, object], object]] = {
@@ -172,6 +176,8 @@ class Resolver:
         if isinstance(node, ast.Constant):
             if isinstance(node.value, (complex, type(...))):
                 return Unknown(f"`{self.code(node)}` is not a literal")
+            if type(node.value) is int and node.value.bit_length() > _MAX_INT_BITS:
+                return Unknown(f"an integer of {node.value.bit_length()} bits is too large to follow (over {_MAX_INT_BITS})")
             if self.path is None or type(node.value) not in (int, bool):  # what fixes rewrite
                 return Value(node.value, "literal")
             return Value(node.value, "literal", Location(self.path, *self.index.source.span(node)))
@@ -186,7 +192,7 @@ class Resolver:
         if isinstance(node, ast.Attribute):
             return self._attribute_value(node, scope)
         if isinstance(node, ast.Call):
-            made = parsed_arguments(self, node, scope) or record_value(self, node, scope)
+            made = parsed_arguments(self, node, scope) or record_value(self, node, scope) or self._float_call(node, scope)
             if made is not None:
                 return made
         if isinstance(node, ast.Dict):
@@ -207,6 +213,19 @@ class Resolver:
         if isinstance(base, Value) and isinstance(key, Value) and isinstance(key.value, int) and not isinstance(key.value, bool):
             return _item(base, key.value, f"`{self.code(node)}`")
         return base if isinstance(base, Unknown) else Unknown(f"`{self.code(node)}` is not a key lnlint follows")
+
+    def _float_call(self, node: ast.Call, scope: Scope) -> Resolved | None:
+        """`float("nan")`, `float("inf")`, `float(EPS)`: the builtin on one known number or string."""
+        if len(node.args) != 1 or node.keywords or self.callee(node.func, scope) != "builtins.float":
+            return None
+        argument = self.value(node.args[0], scope)
+        if not (isinstance(argument, Value) and type(argument.value) in (int, float, str)):
+            return argument if isinstance(argument, Unknown) else Unknown(f"`{self.code(node)}` is not of a number or a string")
+        try:
+            number = float(argument.value)  # type: ignore[arg-type]
+        except (ValueError, OverflowError):
+            return Unknown(f"`{self.code(node)}` cannot be evaluated")
+        return Value(number, f"`{self.code(node)}`" if argument.origin == "literal" else f"`{self.code(node)}` with {argument.origin}")
 
     def _unary(self, node: ast.UnaryOp, scope: Scope) -> Resolved:
         inner = self.value(node.operand, scope)
@@ -239,6 +258,8 @@ class Resolver:
             result = op(a, b)
         except (ArithmeticError, ValueError):
             return Unknown(f"`{self.code(node)}` cannot be evaluated")
+        if type(result) is int and result.bit_length() > _MAX_INT_BITS:
+            return Unknown(f"`{self.code(node)}` is too large to evaluate (over {_MAX_INT_BITS} bits)")
         sources = self._operand_origins(node, scope)
         origin = f"`{self.code(node)}`" + (f" with {'; '.join(sources)}" if sources else "")
         return Value(result, origin)
