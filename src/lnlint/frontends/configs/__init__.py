@@ -23,8 +23,9 @@ def _marker_pattern(vocabulary: Vocabulary) -> re.Pattern[bytes]:
     """A key of the vocabulary followed by a colon, or a class-naming key or tag."""
     keys = sorted({*vocabulary.width, *vocabulary.heads, *vocabulary.depth, *vocabulary.placement})
     alternatives = "|".join(re.escape(k) for k in keys)
+    # At key position only: `cross_compiler_target_platform` in a conda recipe names no target.
     return re.compile(
-        rb"(?i)(?<![\w-])(?:" + alternatives.encode() + rb")[\"']?\s*:|_target_|class_path|model_type|!new:|!name:"
+        rb"(?i)(?<![\w-])[\"']?(?:" + alternatives.encode() + rb"|_target_|class_path|model_type)[\"']?\s*:|!new:|!name:"
     )
 
 

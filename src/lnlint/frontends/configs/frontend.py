@@ -8,6 +8,7 @@ from typing import Callable, Iterator
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from lnlint.frontends import vocabulary as vocab
+from lnlint.frontends.configs import guess
 from lnlint.frontends.configs.tree import items, scalar_value, walk
 from lnlint.frontends.configs.values import ConfigResolver
 from lnlint.frontends.policy import Fact, Line, MitigationPolicy, final_norm, final_norm_role, transformer_stacks
@@ -64,8 +65,14 @@ class _Section:
         if role not in self.found or preference < self.found[role][0]:
             self.found[role] = (preference, key, node)
 
-    def describes_a_transformer(self) -> bool:
-        return "width" in self.found and any(r in self.found for r in ("heads", "depth", "placement"))
+    def describes_a_transformer(self, family_known: bool = False) -> bool:
+        """A width, a head count and a depth or placement (`family_known`: the config names a
+        Transformer family, so width and heads suffice), the sizes plausible (see `guess`)."""
+        if not ("width" in self.found and "heads" in self.found):
+            return False
+        if not (family_known or "depth" in self.found or "placement" in self.found):
+            return False
+        return all(guess.plausible(role, self.found[role][2]) for role in ("width", "heads", "depth") if role in self.found)
 
 
 class ConfigExtractor:
@@ -202,11 +209,12 @@ class ConfigExtractor:
     # --- generic sections --------------------------------------------------------------------
     def section_specs(
         self, mapping: MappingNode, placement: Resolved, final_norm: Resolved, norm_type: str,
-        head_size_decouples: bool = True,
+        head_size_decouples: bool = True, family_known: bool = False,
     ) -> list[Spec]:
-        """Layer and stack specs of a section that describes a transformer. A head-size key
-        (`head_dim`, `d_kv`, ...) becomes the layer's `head_dim` unless `head_size_decouples`
-        is false (models that still require d_model to divide by the heads)."""
+        """Layer and stack specs of a section that describes a transformer (`guess` decides,
+        unless `family_known`: a HuggingFace model type). A head-size key (`head_dim`, `d_kv`,
+        ...) becomes the layer's `head_dim` unless `head_size_decouples` is false (models that
+        still require d_model to divide by the heads)."""
         parts: dict[str, _Section] = {"": _Section(), "encoder": _Section(), "decoder": _Section()}
         for key, _, value in items(mapping):
             lowered = key.lower()
@@ -227,10 +235,10 @@ class ConfigExtractor:
             if parts[part].found:
                 for role, entry in parts[""].found.items():
                     parts[part].found.setdefault(role, entry)
-        described = [p for p in ("encoder", "decoder") if parts[p].describes_a_transformer()]
-        if not described and parts[""].describes_a_transformer():
+        described = [p for p in ("encoder", "decoder") if parts[p].describes_a_transformer(family_known)]
+        if not described and parts[""].describes_a_transformer(family_known):
             described = [""]
-        if not described:
+        if not described or guess.contradiction(mapping, lambda node: self.parents.get(id(node))) is not None:
             return []
         first_key = mapping.value[0][0]
         location = self.location(first_key, first_key)
@@ -281,7 +289,9 @@ class ConfigExtractor:
             final_norm = Value(True, f"{where} ends with a final norm")
             if model_type in vocab.HF_PRE_RMSNORM:
                 norm_type = "RMSNorm"
-        return self.section_specs(root, placement, final_norm, norm_type, model_type not in vocab.HF_HEADS_MUST_DIVIDE)
+        return self.section_specs(
+            root, placement, final_norm, norm_type, model_type not in vocab.HF_HEADS_MUST_DIVIDE, family_known=bool(model_type)
+        )
 
     # --- mitigations -------------------------------------------------------------------------
     def _mitigation_facts(self) -> Iterator[Fact]:
@@ -318,10 +328,12 @@ class ConfigExtractor:
         if specs:
             return specs
         hf_root = self.roots[0] if self.is_json and _is_huggingface(self.roots[0]) else None
+        if self.is_json and guess.is_vocabulary_file(self.path):
+            return specs  # a tokenizer's vocabulary: its tokens are no keys of a model
         for node in mappings:
             if node is hf_root:
                 specs.extend(self.huggingface_specs(node))
-            elif self.target_of(node) is None:
+            elif self.target_of(node) is None and not guess.is_vocabulary(node):
                 unknown: Resolved = Unknown("no placement key in this section")
                 specs.extend(self.section_specs(node, unknown, Unknown("the config does not say"), "LayerNorm"))
         return specs

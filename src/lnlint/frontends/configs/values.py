@@ -2,7 +2,8 @@
 
 Interpolations are followed, never evaluated: `${a.b}`, `${.x}`, `${..x}` and chains of them
 resolve; custom resolvers (`${eval:...}`, `${oc.env:...}`) and interpolation inside a longer
-string are Unknown. A cycle, or a chain longer than MAX_INTERPOLATION_STEPS, is Unknown and is
+string are Unknown. So is a cycle (in a Hydra group file, `${model.x}` refers to the composed
+config, not to the file). A chain longer than MAX_INTERPOLATION_STEPS is Unknown and is
 recorded so the file reports it.
 """
 
@@ -35,8 +36,7 @@ class ConfigResolver:
         self.path = path  # as findings show the file: where its scalars are `written`
         self.parents = parents
         self.groups = groups or {}
-        self.unreadable: list[SourceError] = []  # interpolation cycles, chains too long to follow
-        self._reported_cycles: set[int] = set()
+        self.unreadable: list[SourceError] = []  # chains too long to follow
         self._reported_chain = False
 
     def line(self, node: Node) -> int:
@@ -109,12 +109,9 @@ class ConfigResolver:
         return Unknown(reason)
 
     def _cycle(self, node: Node) -> Unknown:
-        if id(node) not in self._reported_cycles:
-            self._reported_cycles.add(id(node))
-            self.unreadable.append(
-                SourceError(f"interpolation cycle through {getattr(node, 'value', '?')!r}", self.line(node), node.start_mark.column + 1)
-            )
-        return Unknown("interpolation cycle")
+        # Within one file a cycle is what a Hydra group file shows: `${model.x}` names a key of
+        # the config it is composed into, which this file alone does not hold.
+        return Unknown(f"interpolation {getattr(node, 'value', '?')!r} leads back to itself in this file (it may refer to the composed config)")
 
     def value(self, key: str, node: Node, container: Node | None) -> Resolved:
         """The value of `key: node` in `container`, with the key and its interpolation cited."""
