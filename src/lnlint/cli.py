@@ -183,7 +183,7 @@ def check(
             except GitError as error:
                 click.echo(f"lnlint: error: --diff-base {diff_base}: {error}", err=True)
                 sys.exit(EXIT_ERROR)
-            files = (f for f in files if f.resolve() in changed)
+            files = (f for f in files if Path(os.path.realpath(f)) in changed)
         cache = None
         if cache_location is not None:
             from lnlint.cache import Cache

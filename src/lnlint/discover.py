@@ -144,4 +144,4 @@ def changed_files(base: str, cwd: Path) -> set[Path]:
         raise GitError("not a commit") from None
     names = git("diff", "-z", "--no-ext-diff", "--no-textconv", "--name-only", "--diff-filter=d", commit, "--", separator=b"\0")
     names += git("ls-files", "-z", "--others", "--exclude-standard", "--full-name", separator=b"\0")
-    return {(top / name).resolve() for name in names}
+    return {Path(os.path.realpath(top / name)) for name in names}  # a link loop among them resolves to itself
