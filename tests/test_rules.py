@@ -314,3 +314,33 @@ def test_a_nan_eps_is_an_error(project, eps):
 def test_float_of_something_else_is_not_a_number_lnlint_invents(project):
     source = HEAD + "def float(x):\n    return 1e-5\nnorm = nn.LayerNorm(512, eps=float('nan'))\nother = nn.LayerNorm(512, eps=float(text))\n"
     assert project.findings(source) == []
+
+
+# --- LN005 judges training set-ups, not trained weights ------------------------------------------------
+DEEP_POST_LN = "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8), 24)\n"
+
+
+@pytest.mark.parametrize(
+    "loading",
+    [
+        "enc.load_state_dict(torch.load('weights.pt'))\n",
+        "from transformers import AutoModel\nbert = AutoModel.from_pretrained('bert-base-uncased')\n",
+        "import lightning\nmodel = lightning.LightningModule.load_from_checkpoint('last.ckpt')\n",
+    ],
+    ids=["load_state_dict", "from_pretrained", "load_from_checkpoint"],
+)
+def test_a_deep_post_ln_stack_whose_weights_are_loaded_is_not_ln005(project, loading):
+    assert [f["code"] for f in project.findings("import torch\n" + HEAD + DEEP_POST_LN)] == ["LN005"]
+    assert project.findings("import torch\n" + HEAD + DEEP_POST_LN + loading) == []
+
+
+def test_a_speechbrain_pretrainer_silences_ln005_but_not_the_width_rules(project):
+    text = (
+        "encoder: !new:torch.nn.TransformerEncoder\n"
+        "  encoder_layer: !new:torch.nn.TransformerEncoderLayer\n    d_model: 512\n    nhead: 8\n  num_layers: 24\n"
+        "norm: !new:torch.nn.LayerNorm\n  normalized_shape: 2\n"
+    )
+    project.write("hparams.yaml", text)
+    assert sorted(f["code"] for f in project.lint("hparams.yaml")) == ["LN001", "LN005"]
+    project.write("hparams.yaml", text + "pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer\n  loadables:\n    encoder: !ref <encoder>\n")
+    assert [f["code"] for f in project.lint("hparams.yaml")] == ["LN001"]

@@ -74,13 +74,19 @@ class Mitigations:
     admin: str | None = None
     deepnorm: str | None = None
     warmup: str | None = None
+    # Weights loaded from a checkpoint (`from_pretrained`, `load_state_dict`, a speechbrain
+    # pretrainer, a HuggingFace config.json): the model is not trained from scratch here.
+    pretrained: str | None = None
 
     def any_rescaling(self) -> str | None:
         return self.admin or self.deepnorm
 
     def merged(self, other: "Mitigations") -> "Mitigations":
         """The first of each found in either (a value's chain spans several files)."""
-        return Mitigations(self.admin or other.admin, self.deepnorm or other.deepnorm, self.warmup or other.warmup)
+        return Mitigations(
+            self.admin or other.admin, self.deepnorm or other.deepnorm, self.warmup or other.warmup,
+            self.pretrained or other.pretrained,
+        )
 
 
 @dataclass(frozen=True)

@@ -53,12 +53,16 @@ class MitigationPolicy:
     ARGUMENTS = {"LinearLR": (("start_factor", 1),)}
     _DEEPNORM_KEYS = frozenset({"deepnorm"})
     _ADMIN_INIT_KEYS = frozenset({"init_type", "init-type"})
+    _PRETRAINED_KEYS = vocab.PRETRAINED_KEYS
 
     def wants_key(self, key: str) -> bool:
         """Whether a key's value can decide something, whatever the value is (a key whose
         value is a string literal is always worth reporting: it may name a scheduler)."""
         lowered = key.lower()
-        return lowered in self.warmup_keys or lowered in self._DEEPNORM_KEYS or lowered in self._ADMIN_INIT_KEYS
+        return (
+            lowered in self.warmup_keys or lowered in self._DEEPNORM_KEYS or lowered in self._ADMIN_INIT_KEYS
+            or lowered in self._PRETRAINED_KEYS
+        )
 
     def mitigations(self, facts: Iterable[Fact]) -> Mitigations:
         """The first fact of each kind, in the order given, names the mitigation."""
@@ -67,9 +71,11 @@ class MitigationPolicy:
             for kind, why in self._decide(fact):
                 if kind not in found:
                     found[kind] = f"{why} at line {fact.at.line}"
-            if len(found) == 3:
+            if len(found) == 4:
                 break
-        return Mitigations(admin=found.get("admin"), deepnorm=found.get("deepnorm"), warmup=found.get("warmup"))
+        return Mitigations(
+            admin=found.get("admin"), deepnorm=found.get("deepnorm"), warmup=found.get("warmup"), pretrained=found.get("pretrained")
+        )
 
     def _decide(self, fact: Fact) -> Iterable[tuple[str, str]]:
         if fact.kind == "residual_scaling":
@@ -87,6 +93,8 @@ class MitigationPolicy:
             yield "deepnorm", f"{fact.name}=True"
         if lowered in self._ADMIN_INIT_KEYS and plain in vocab.ADMIN_INIT_TYPES:
             yield "admin", f"{fact.name}={plain!r}"
+        if lowered in self._PRETRAINED_KEYS and not (isinstance(value, Value) and not plain):
+            yield "pretrained", f"key {fact.name}"
         if isinstance(plain, str):
             if plain in vocab.WARMUP_SCHEDULER_STRINGS:
                 yield "warmup", f"{fact.name}={plain!r}"
@@ -97,6 +105,8 @@ def _callable(name: str, arguments: Mapping[str, Resolved]) -> Iterable[tuple[st
     if name.split(".")[0] == "admin_torch":
         yield "admin", name
     last = name.rpartition(".")[2]
+    if last in vocab.PRETRAINED_CALLS:
+        yield "pretrained", f"{last}()"
     if last in vocab.WARMUP_SCHEDULERS and (last != "LinearLR" or _linear_lr_warms_up(arguments)):
         yield "warmup", last
 

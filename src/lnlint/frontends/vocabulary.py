@@ -109,3 +109,11 @@ HF_DEFAULT_PRE = {"opt": True, "transfo-xl": False, "wav2vec2": False, "hubert":
 
 # Transformer-Clinic's Admin initialisation flag values.
 ADMIN_INIT_TYPES = frozenset({"adaptive", "adaptive-profiling"})
+
+# Weights loaded from a checkpoint: what such a file or class builds is not trained from
+# scratch, so LN005's warning about training a deep post-LN stack does not apply.
+PRETRAINED_CALLS = frozenset({"from_pretrained", "load_state_dict", "load_checkpoint", "load_pretrained", "load_from_checkpoint", "Pretrainer"})
+PRETRAINED_KEYS = frozenset({
+    "pretrainer", "pretrained_path", "from_pretrained", "load_from", "init_from", "pretrained_checkpoint",
+    "pretrained_model_name_or_path", "load_pretrained", "pretrained_weights",
+})

@@ -55,6 +55,8 @@ def check(spec: Spec, thresholds: Mapping[str, int]) -> Iterator[Violation]:
     depth = as_int(spec.depth)
     values = {"depth": spec.depth, "norm_first": spec.layer.arg("norm_first")}
     if placement:
+        if spec.context.mitigations.pretrained:
+            return  # loaded from a checkpoint: not trained from scratch here (LN005's policy)
         # How deep decides whether and how badly post-LN fails: no depth, no finding.
         what = TRANSFORMER_PARTS.get(spec.kind) or f"{spec.layer.kind} stack"
         verdict = _deep_post_ln(what, depth, spec.depth, spec.context.mitigations, thresholds) if depth is not None else None

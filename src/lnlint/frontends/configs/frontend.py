@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -242,7 +242,12 @@ class ConfigExtractor:
             return []
         first_key = mapping.value[0][0]
         location = self.location(first_key, first_key)
-        context = Context(self.mitigations, norm_type=norm_type)
+        mitigations = self.mitigations
+        if family_known and self.is_json and mapping is self.roots[0]:
+            # A HuggingFace config.json describes weights somebody trained (their pre-training
+            # config is elsewhere): it is no from-scratch training set-up.
+            mitigations = replace(mitigations, pretrained=mitigations.pretrained or "a HuggingFace config.json")
+        context = Context(mitigations, norm_type=norm_type)
         specs: list[Spec] = []
         for part in described:
             found = parts[part].found

@@ -325,7 +325,9 @@ class Extractor:
         for call, scope in self.index.calls:
             callee = self.callee(call, scope)
             if not isinstance(callee, str):
-                continue
+                if not isinstance(call.func, ast.Attribute):
+                    continue
+                callee = call.func.attr  # a method of a local (`model.load_state_dict`): its name decides
             arguments = {}
             for parameter, position in policy.ARGUMENTS.get(callee.rpartition(".")[2], ()):
                 node = _argument_node(call, position, parameter)
