@@ -344,3 +344,45 @@ def test_a_speechbrain_pretrainer_silences_ln005_but_not_the_width_rules(project
     assert sorted(f["code"] for f in project.lint("hparams.yaml")) == ["LN001", "LN005"]
     project.write("hparams.yaml", text + "pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer\n  loadables:\n    encoder: !ref <encoder>\n")
     assert [f["code"] for f in project.lint("hparams.yaml")] == ["LN001"]
+
+
+# --- LN006: a later norm counts when it is applied to the stack's output ------------------------------
+def _encoder_class(forward: str, extra: str = "") -> str:
+    return (
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        f"        self.encoder = nn.TransformerEncoder({PRE_LN_LAYER}, 6)\n"
+        "        self.decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(512, 8, norm_first=True), 6, norm=nn.LayerNorm(512))\n"
+        "        self.ln_f = nn.LayerNorm(512)\n"
+        "        self.drop = nn.Dropout(0.1)\n"
+        f"{extra}"
+        "    def forward(self, src, tgt):\n"
+        f"{forward}"
+    )
+
+
+NORMALISED = {
+    "helper-built head": (
+        "        encoded = self.encoder(src)\n        return self.head(encoded[:, -1, :])\n",
+        "        self.head = self._make_head()\n    def _make_head(self):\n        return nn.Sequential(nn.LayerNorm(512), nn.Linear(512, 10))\n",
+    ),
+    "helper-built head by name": (
+        "        h = self.encoder(src).mean(dim=1)\n        return self.head(h)\n",
+        "        self.head = self._make_head()\n    def _make_head(self):\n        head = nn.Sequential(nn.LayerNorm(512), nn.ReLU())\n        return head\n",
+    ),
+    "through dropout and reshaping": ("        x = self.encoder(src)\n        y = self.drop(x).transpose(0, 1)\n        return self.ln_f(y)\n", ""),
+    "functional norm": ("        x = self.encoder(src)\n        return F.layer_norm(x[:, 0], (512,))\n", ""),
+}
+
+
+@pytest.mark.parametrize("forward, extra", NORMALISED.values(), ids=NORMALISED.keys())
+def test_a_norm_applied_to_the_stacks_output_is_its_final_norm(project, forward, extra):
+    source = HEAD + "import torch.nn.functional as F\n" + _encoder_class(forward, extra)
+    assert project.findings(source, *NO_LN007) == []
+
+
+def test_a_norm_applied_to_another_path_does_not_count(project):
+    """The encoder's output is the decoder's memory: ln_f normalises the decoder's output only."""
+    forward = "        memory = self.encoder(src)\n        x = self.decoder(tgt, memory)\n        return self.ln_f(x)\n"
+    (finding,) = project.findings(HEAD + _encoder_class(forward), *NO_LN007)
+    assert (finding["code"], finding["location"]["row"]) == ("LN006", 4)

@@ -11,6 +11,7 @@ from lnlint.frontends.python.facts import ModuleIndex
 from lnlint.frontends.python.scopes import Binding, ClassInfo, FunctionNode, Scope, positional_params
 from lnlint.frontends.python.values import Callee, ParameterUse, Resolver
 from lnlint.frontends.signatures import FUNCTIONAL_NORMS, bind_arguments, bind_functional_norm, functional_norm, torch_kind
+from lnlint.frontends.python import later_norm
 from lnlint.frontends.vocabulary import FINAL_NORM_NAMES
 from lnlint.spec import (
     LAYER_KINDS,
@@ -29,6 +30,26 @@ from lnlint.spec import (
 
 _OVERRIDES = ("forward", "_sa_block", "_ff_block", "_mha_block")
 _CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.modules.container.ModuleList"})
+
+
+# Modules that pass the residual stream on as it is, pooled or dropped out.
+_VALUE_KEEPING_MODULES = frozenset({"Dropout", "Dropout1d", "AdaptiveAvgPool1d", "AvgPool1d", "MaxPool1d", "AdaptiveMaxPool1d", "Flatten", "Identity"})
+
+
+def _returned_calls(function: ast.AST) -> Iterator[ast.Call]:
+    """The calls a function returns, directly or through a name assigned in it."""
+    assigned: dict[str, list[ast.Call]] = {}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Return) and node.value is not None:
+            if isinstance(node.value, ast.Call):
+                yield node.value
+            elif isinstance(node.value, ast.Name):
+                yield from assigned.get(node.value.id, ())
 
 
 class Extractor:
@@ -292,13 +313,31 @@ class Extractor:
         return Context(base.mitigations, base.placement_overridden, later, base.role)
 
     def _normalised_later(self, scope: Scope, attr: str) -> str | None:
+        """The norm applied to the output of `self.<attr>` in a method of its class (see
+        `later_norm`); where a method uses the stack in a way that is not followed, a norm
+        used later in that method counts."""
         cls = scope.cls
         if cls is None:
             return None
-        norms = {name for name in cls.self_attrs if self._is_norm_attr(cls, name)}
         uses = [u for u in self.index.self_uses_of(cls) if u.method != "__init__"]
+        for method_name in dict.fromkeys(u.method for u in uses if u.attr == attr):
+            method = cls.methods.get(method_name)
+            if method is None or not isinstance(method.node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            found = later_norm.norm_after(method.node, attr, self._later_norm_module(cls, method))
+            if isinstance(found, tuple):
+                return f"{found[0]} at line {found[1]}"
+            if found == later_norm.UNRECOGNISED:
+                by_order = self._norm_used_after(cls, uses, method_name, attr)
+                if by_order is not None:
+                    return by_order
+        return None
+
+    def _norm_used_after(self, cls: ClassInfo, uses: list, method: str, attr: str) -> str | None:
+        """A norm used in the method after the statement that uses the stack (or around it)."""
+        norms = {name for name in cls.self_attrs if self._is_norm_attr(cls, name)}
         for use in uses:
-            if use.attr != attr:
+            if use.method != method or use.attr != attr:
                 continue
             for other in uses:
                 if other.method != use.method or other.attr not in norms:
@@ -306,6 +345,54 @@ class Extractor:
                 if attr in other.wraps or other.line > use.statement_end:
                     return f"self.{other.attr} at line {other.line}"
         return None
+
+    def _later_norm_module(self, cls: ClassInfo, method: Scope) -> later_norm.Module:
+        def callee(node: ast.expr) -> str | None:
+            name = self.resolver.callee(node, method)
+            return name if isinstance(name, str) else None
+
+        return later_norm.Module(
+            method.self_name or "self",
+            lambda name: name in cls.self_attrs and (self._is_norm_attr(cls, name) or self._head_starts_with_norm(cls, name)),
+            lambda name: any(callee_name.rpartition(".")[2] in _VALUE_KEEPING_MODULES for callee_name in self._self_attr_callees(cls, name)),
+            callee,
+        )
+
+    def _self_attr_callees(self, cls: ClassInfo, name: str) -> list[str]:
+        """What the calls assigned to `self.<name>` call (dotted names)."""
+        found = []
+        for binding in cls.self_attrs.get(name, ()):
+            if isinstance(binding.node, ast.Call):
+                callee = self.resolver.callee(binding.node.func, binding.scope)
+                if isinstance(callee, str):
+                    found.append(callee)
+        return found
+
+    def _head_starts_with_norm(self, cls: ClassInfo, name: str) -> bool:
+        """`self.<name>` is an `nn.Sequential` whose first module is a norm, built in place or
+        returned by a helper method of the class (`self.head = self._make_head()`)."""
+        for binding in cls.self_attrs.get(name, ()):
+            node = binding.node
+            if not isinstance(node, ast.Call):
+                continue
+            if self._sequential_from_norm(node, binding.scope):
+                return True
+            function = node.func
+            if isinstance(function, ast.Attribute) and isinstance(function.value, ast.Name) and function.attr in cls.methods:
+                helper = cls.methods[function.attr]
+                if any(self._sequential_from_norm(value, helper) for value in _returned_calls(helper.node)):
+                    return True
+        return False
+
+    def _sequential_from_norm(self, call: ast.Call, scope: Scope) -> bool:
+        callee = self.resolver.callee(call.func, scope)
+        if not (isinstance(callee, str) and callee.rpartition(".")[2] == "Sequential" and call.args):
+            return False
+        first = call.args[0]
+        if not isinstance(first, ast.Call):
+            return False
+        inner = self.resolver.callee(first.func, scope)
+        return torch_kind(inner) in ("LayerNorm", "RMSNorm") or (isinstance(inner, str) and inner.endswith("Norm"))
 
     def _is_norm_attr(self, cls: ClassInfo, name: str) -> bool:
         if name in FINAL_NORM_NAMES:
