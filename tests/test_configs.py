@@ -492,3 +492,17 @@ def test_a_target_word_inside_another_key_is_not_a_target(project):
 def test_a_generic_section_still_counts_with_width_heads_and_depth(project):
     assert [c for c, _, _, _ in findings(project, "model.yaml", "model:\n  d_model: 2\n  nhead: 2\n  num_layers: 2\n")] == ["LN001", "LN004"]
     assert [c for c, _, _, _ in findings(project, "pre.yaml", "model:\n  d_model: ${size}\n  nhead: 1\n  pre_norm: true\nsize: 2\n")] == ["LN001"]
+
+
+def test_messages_speak_the_configs_vocabulary(project):
+    espnet = "encoder_conf:\n  output_size: 2\n  attention_heads: 1\n  num_blocks: 2\n  normalize_before: false\n"
+    (ln001,) = [f for f in project.findings(espnet, name="train.yaml") if f["code"] == "LN001"]
+    assert "normalize_before: true does not fix it" in ln001["message"] and "norm_first" not in ln001["message"]
+    assert "lnlint took this section for a Transformer from its keys output_size, attention_heads, num_blocks, normalize_before" in ln001["message"]
+    bert = '{"model_type": "bert", "hidden_size": 2, "num_attention_heads": 1, "num_hidden_layers": 2}'
+    (hf,) = [f for f in project.findings(bert, name="config.json") if f["code"] == "LN001"]
+    assert "switching to pre-LN does not fix it" in hf["message"] and "norm_first" not in hf["message"]
+    assert "took this section" not in hf["message"]  # the model type names the family: no guess
+    torch_target = "layer:\n  _target_: torch.nn.TransformerEncoderLayer\n  d_model: 2\n  nhead: 1\n"
+    (target,) = [f for f in project.findings(torch_target, name="hydra.yaml") if f["code"] == "LN001"]
+    assert "norm_first=True does not fix it" in target["message"]

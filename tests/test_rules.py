@@ -386,3 +386,11 @@ def test_a_norm_applied_to_another_path_does_not_count(project):
     forward = "        memory = self.encoder(src)\n        x = self.decoder(tgt, memory)\n        return self.ln_f(x)\n"
     (finding,) = project.findings(HEAD + _encoder_class(forward), *NO_LN007)
     assert (finding["code"], finding["location"]["row"]) == ("LN006", 4)
+
+
+def test_ln006_on_a_degenerate_width_says_to_widen_first(project):
+    findings = project.findings(HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(2, 1, norm_first=True), 6)\n", *NO_LN007)
+    (ln006,) = [f for f in findings if f["code"] == "LN006"]
+    assert "widen the layers first" in ln006["message"] and "LN001" in ln006["message"]
+    wide = project.findings(HEAD + "enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, norm_first=True), 6)\n", *NO_LN007)
+    assert "widen" not in wide[0]["message"]

@@ -101,7 +101,8 @@ class Context:
     a config may describe an RMSNorm model, which the LayerNorm width rules do not cover.
     `chain` is set when the construction's values come from a call elsewhere: the spec's
     location is then that call, and the chain the calls the values passed through, ending
-    at the construction itself.
+    at the construction itself. `guessed_from` names the keys a generic config section was
+    taken for a Transformer on (no class named), so findings can say it was a guess.
     """
 
     mitigations: Mitigations = field(default_factory=Mitigations)
@@ -110,6 +111,16 @@ class Context:
     role: str | None = None
     norm_type: str = "LayerNorm"
     chain: tuple[Hop, ...] = ()
+    # How the source switches a layer to pre-LN, for messages: torch's `norm_first=True`
+    # (None), a config's own placement key ("normalize_before"), or "" for a format with none.
+    placement_key: str | None = None
+    guessed_from: tuple[str, ...] = ()
+
+    def pre_ln_switch(self) -> str:
+        """`norm_first=True`, `normalize_before: true`, or plain words where the format has no key."""
+        if self.placement_key is None:
+            return "norm_first=True"
+        return f"{self.placement_key}: true" if self.placement_key else "switching to pre-LN"
 
 
 @dataclass(frozen=True)

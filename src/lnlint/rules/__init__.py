@@ -44,6 +44,8 @@ def make_finding(
 ) -> Finding:
     rule = load_catalogue()[code]
     chain = spec.context.chain if spec is not None else ()
+    if spec is not None and spec.context.guessed_from:
+        message = f"{message} (No class is named: lnlint took this section for a Transformer from its keys {', '.join(spec.context.guessed_from)}.)"
     if chain:
         steps = " → ".join(f"{hop.what} ({hop.location.path}:{hop.location.line})" for hop in chain)
         message = f"{message} Value flow: {steps}."

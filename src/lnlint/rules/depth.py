@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator, Mapping
 
 from lnlint.rules.violation import Violation
-from lnlint.rules.reading import as_int, post_ln
+from lnlint.rules.reading import as_int, norm_width, post_ln
 from lnlint.spec import TRANSFORMER_PARTS, LayerSpec, Mitigations, Resolved, Spec, StackSpec, Value, cite, describe
 
 
@@ -81,6 +81,10 @@ def _missing_final_norm(spec: StackSpec, depth: int | None, values: dict[str, Re
         if spec.kind == "TransformerDecoder"
         else "apply a LayerNorm to the output of the last layer"
     )
+    width, _ = norm_width(spec.layer) if isinstance(spec.layer, LayerSpec) else (None, None)
+    if width is not None and width <= 2:
+        # A final LayerNorm of that width would itself collapse every token (LN001).
+        fix = f"widen the layers first (a LayerNorm over {width} feature{'' if width == 1 else 's'}, a final one included, collapses every token: LN001), then {fix}"
     layers = f"{depth} layer{'' if depth == 1 else 's'} ({cite('depth', spec.depth)})" if depth is not None else f"an unknown number of layers ({describe('depth', spec.depth)})"
     yield Violation(
         "LN006",

@@ -31,15 +31,16 @@ def _where(spec: LayerSpec, width: int) -> str:
             "output collapses whatever norm_first says."
         )
     placement = post_ln(spec)
+    switch = spec.context.pre_ln_switch()
     if placement is True:
         return (
-            "This post-LN layer's output is that LayerNorm's output; norm_first=True does not fix "
+            f"This post-LN layer's output is that LayerNorm's output; {switch} does not fix "
             "it, the sublayers would see the same points."
         )
     if placement is False:
         return (
             "In this pre-LN layer self-attention and feed-forward see only that (the residual hides "
-            "the collapse); norm_first=True does not fix it."
+            f"the collapse); {switch} does not fix it."
         )
     return "Every LayerNorm in the layer collapses this way, pre-LN or post-LN."
 

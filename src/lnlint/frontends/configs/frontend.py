@@ -247,10 +247,12 @@ class ConfigExtractor:
             # A HuggingFace config.json describes weights somebody trained (their pre-training
             # config is elsewhere): it is no from-scratch training set-up.
             mitigations = replace(mitigations, pretrained=mitigations.pretrained or "a HuggingFace config.json")
-        context = Context(mitigations, norm_type=norm_type)
         specs: list[Spec] = []
         for part in described:
             found = parts[part].found
+            guessed = () if family_known else tuple(found[r][1] for r in ("width", "heads", "depth", "placement") if r in found)
+            placement_key = found["placement"][1] if "placement" in found else ""
+            context = Context(mitigations, norm_type=norm_type, placement_key=placement_key, guessed_from=guessed)
             args: dict[str, Resolved] = {}
             roles = [
                 ("width", "d_model"), ("heads", "nhead"), ("placement", "norm_first"),
