@@ -80,7 +80,7 @@ async def test_hover_explains_the_rule_and_configs_are_linted(client: LanguageCl
     hover = await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(2, 10)))
     assert "LN001" in hover.contents.value and "degenerate-layernorm" in hover.contents.value
     config = (tmp_path / "conf.yaml").as_uri()
-    _open(client, config, "d_model: 2\nnhead: 1\n", "yaml")
+    _open(client, config, "d_model: 2\nnhead: 1\nnum_layers: 2\n", "yaml")
     (diagnostic,) = await _published(client, config)
     assert diagnostic.code == "LN001" and diagnostic.range.start.line == 0
 

@@ -43,7 +43,7 @@ def test_values_flow_from_standard_input_into_the_project(project):
 
 
 def test_configs_and_bad_input_from_standard_input(project):
-    config = project.run("--isolated", "--output-format", "json", "--stdin-filename", "conf/m.yaml", stdin=b"d_model: 2\nnhead: 1\n")
+    config = project.run("--isolated", "--output-format", "json", "--stdin-filename", "conf/m.yaml", stdin=b"d_model: 2\nnhead: 1\nnum_layers: 2\n")
     assert pick(config.json(), "filename", "code") == [("conf/m.yaml", "LN001")]
     broken = project.run("--isolated", "--output-format", "json", "-", stdin=b"import torch.nn as nn\nnn.LayerNorm(2\n")
     assert pick(broken.json(), "filename", "code") == [("-", "LN900")]

@@ -202,7 +202,7 @@ def check(
     if add_noqa:
         from lnlint.fixes import add_noqa as add_noqa_comments
 
-        added, skipped = add_noqa_comments(result.findings)
+        added, skipped = add_noqa_comments(result.findings, result.analysed)
         click.echo(f"Added {added} noqa directive{'' if added == 1 else 's'}.", err=True)
         for reason in skipped:
             click.echo(f"lnlint: not changed: {reason}", err=True)
@@ -213,14 +213,17 @@ def check(
 
         thresholds = settings.thresholds
         offered = [fix for fix in (fix_for(f, thresholds) for f in result.findings) if fix is not None]
-        fixed = fix_files(selected(offered, settings, unsafe_fixes))
+        not_fixed: list[str] = []
+        fixed = fix_files(selected(offered, settings, unsafe_fixes), not_fixed, result.analysed)
+        for reason in not_fixed:
+            click.echo(_printable(f"lnlint: not changed: {reason}"), err=True)
         count = sum(len(f.fixes) for f in fixed)
         if diff:
             click.echo("".join(f.diff() for f in fixed), nl=False)
             click.echo(f"Would fix {count} finding{'' if count == 1 else 's'}.", err=True)
             sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
         for file in fixed:
-            file.path.write_text(file.after, encoding="utf-8", newline="")
+            file.path.write_bytes(file.after_bytes)
         if fixed:
             result = lint_targets()  # what is left after the fixes
         fix_report = f"Fixed {count} finding{'' if count == 1 else 's'}.\n"

@@ -15,7 +15,7 @@ from lnlint.findings import Finding
 from lnlint.frontends.notebook import Notebook, read_notebook
 from lnlint.frontends.policy import MitigationPolicy
 from lnlint.rules import make_finding, run_rules
-from lnlint.frontends.source import SourceError, decode_python, decode_text, read_regular_file
+from lnlint.frontends.source import SourceError, decode_python, decode_text, numbered_lines, read_regular_file
 from lnlint.spec import Location
 from lnlint.suppression import is_suppressed, skips_file
 
@@ -32,6 +32,9 @@ class RunResult:
     notices: list[str] = field(default_factory=list)
     files: int = 0  # every file of the run, the skipped and the failed included
     skipped: int = 0  # files not checked, with a notice saying why (too large)
+    # The content hash (cache.content_hash) of the bytes checked of each file with findings, by
+    # display path: --add-noqa and --fix leave a file that has changed since.
+    analysed: dict[str, str] = field(default_factory=dict)
 
 
 _SKIPPED = ": skipped, "
@@ -111,14 +114,17 @@ def display_path(path: Path) -> str:
 
 
 def lint_file(
-    path: Path, settings: Settings, notices: list[str], given: bytes | None = None, project=None
+    path: Path, settings: Settings, notices: list[str], given: bytes | None = None, project=None,
+    analysed: dict[str, str] | None = None,
 ) -> list[Finding]:
     """A file's findings; `given`: its content, when it does not come from the file
     (standard input, an editor's buffer); `project`: the PythonProject to read the project
-    through (default: the run's)."""
+    through (default: the run's); `analysed` gets the content hash of the bytes checked,
+    when there are findings."""
     project = project or _run_project
     display = display_path(path)
     data = b""
+    checked: bytes | None = None  # the file's bytes as read (a notebook's JSON, not its program)
     notebook = None
     is_config = path.suffix.lower() in CONFIG_SUFFIXES
     try:
@@ -132,6 +138,7 @@ def lint_file(
             data = read
         else:
             data = read_regular_file(path) if given is None else given  # type: ignore[assignment]
+        checked = data
         if is_config:
             findings = lint_config(data, display, settings, path, project)
         elif path.suffix.lower() == ".ipynb":
@@ -147,13 +154,18 @@ def lint_file(
     findings = [f for f in findings if settings.enabled(f.code, display)]
     if not findings:
         return []
-    lines = {display: data.decode("utf-8", "replace").splitlines()}
+    if analysed is not None and checked is not None:
+        from lnlint.cache import content_hash
+
+        analysed[display] = content_hash(checked)
+    lines = {display: numbered_lines(data.decode("utf-8", "replace"), is_config)}
 
     def lines_of(path: str) -> list[str]:
         if path not in lines:
             dependencies.note(Path(path).resolve())  # its `# noqa` decides too
             try:
-                lines[path] = (read_regular_file(Path(path)) or b"").decode("utf-8", "replace").splitlines()
+                text = (read_regular_file(Path(path)) or b"").decode("utf-8", "replace")
+                lines[path] = numbered_lines(text, path.lower().endswith(CONFIG_SUFFIXES))
             except (OSError, SourceError):
                 lines[path] = []
         return lines[path]
@@ -195,14 +207,16 @@ def _can_fork() -> bool:
 
 def _lint_one(
     path: Path, settings: Settings, given: bytes | None = None, project=None
-) -> tuple[list[Finding], list[str], str | None, list[Path]]:
-    """A file's findings, notices, internal error, and the other files they were read from."""
+) -> tuple[list[Finding], list[str], str | None, list[Path], dict[str, str]]:
+    """A file's findings, notices, internal error, the other files they were read from, and
+    the content hash of what was checked (see RunResult.analysed)."""
     notices: list[str] = []
+    analysed: dict[str, str] = {}
     with dependencies.recording() as read:
         try:
-            return lint_file(path, settings, notices, given, project), notices, None, sorted(read)
+            return lint_file(path, settings, notices, given, project, analysed), notices, None, sorted(read), analysed
         except Exception as error:  # a bug of ours must not end the run; it is reported
-            return [], notices, f"{path}: internal error: {type(error).__name__}: {error}", []
+            return [], notices, f"{path}: internal error: {type(error).__name__}: {error}", [], analysed
         finally:
             if project is None and _run_project is not None:
                 _run_project.release(KEEP_MODULES)
@@ -233,11 +247,16 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
     _run_project = PythonProject(settings, paths, cache)
     # The import graph's fingerprint is taken before forking: the workers inherit its facts.
     graph = _run_project.fingerprint(_in_parallel) if cache is not None and settings.value_flow else None
-    outcomes: list[tuple[list[Finding], list[str], str | None, list[Path]] | None] = []
+    outcomes: list[tuple[list[Finding], list[str], str | None, list[Path], dict[str, str]] | None] = []
     todo: list[Path] = []
     for path in paths:
         cached = cache.result(path, graph, with_specs) if cache is not None else None
-        outcomes.append((*cached, None, []) if cached is not None else None)
+        if cached is not None:
+            # a cached result is of the content whose hash the cache holds for the file now
+            hashes = {display_path(path): cache.digest(path)} if cached[0] else {}  # type: ignore[union-attr]
+            outcomes.append((*cached, None, [], hashes))  # type: ignore[arg-type]
+        else:
+            outcomes.append(None)
         if cached is None:
             todo.append(path)
     if graph is None and settings.value_flow and _parallel(todo):
@@ -257,8 +276,9 @@ def _lint_paths(files: Iterable[Path], settings: Settings, cache: Cache | None, 
         cache.save()
         result.notices.extend(f"{display_path(path)}: analysed (not in the cache, or changed)" for path in todo)
         result.notices.append(f"cache: {len(paths) - len(todo)} of {len(paths)} files from the cache")
-    for findings, notices, error, _ in outcomes:  # type: ignore[misc]
+    for findings, notices, error, _, analysed in outcomes:  # type: ignore[misc]
         result.findings.extend(findings)
+        result.analysed.update(analysed)
         result.notices.extend(notices)
         result.skipped += _was_skipped(notices)
         if error is not None:
@@ -303,6 +323,6 @@ def lint_standard_input(data: bytes, path: Path, settings: Settings, project=Non
     calls, see `PythonProject.edited`). Nothing is cached."""
     if settings.force_exclude and settings.excluded(path, ancestors=True):
         return RunResult()
-    findings, notices, error, _ = _lint_one(path, settings, data, project)
+    findings, notices, error, _, _ = _lint_one(path, settings, data, project)
     findings = sorted(findings, key=Finding.sort_key)
     return RunResult(findings, [error] if error is not None else [], notices, files=1, skipped=int(_was_skipped(notices)))

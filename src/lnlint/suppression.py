@@ -34,9 +34,14 @@ def suppressed_codes(line: str) -> frozenset[str]:
     return frozenset(codes)
 
 
+def coded_noqa(line: str) -> re.Match[str] | None:
+    """The line's first `# noqa: CODES` directive: the one `with_noqa` extends."""
+    return next((m for m in _NOQA.finditer(line) if m.group("codes") is not None), None)
+
+
 def with_noqa(line: str, code: str) -> str:
     """The line with `code` added to its `# noqa: ...` comment, or given one."""
-    match = next((m for m in _NOQA.finditer(line) if m.group("codes") is not None), None)
+    match = coded_noqa(line)
     if match is not None:
         return f"{line[: match.end('codes')]}, {code}{line[match.end('codes'):]}"
     return f"{line}  # noqa: {code}"

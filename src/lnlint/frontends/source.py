@@ -6,10 +6,24 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import stat
 import tokenize
 from pathlib import Path
 from typing import Iterable
+
+
+# Where each parser counts a new line: Python at \r\n, \r and \n only (not at \f or \u2028,
+# as str.splitlines does), YAML also at \x85, \u2028 and \u2029. A `# noqa` or a finding's
+# line is numbered as its parser numbers it.
+PYTHON_LINE_BREAK = re.compile(r"\r\n|[\r\n]")
+YAML_LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def numbered_lines(text: str, config: bool) -> list[str]:
+    """The lines of a source (Python) or config (YAML, JSON) text, as its parser numbers them."""
+    lines = (YAML_LINE_BREAK if config else PYTHON_LINE_BREAK).split(text)
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 class SourceError(Exception):
