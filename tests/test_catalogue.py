@@ -38,12 +38,25 @@ def test_every_rule_has_examples_and_docs():
 
 @pytest.mark.parametrize("code,index,source", BAD, ids=[f"{c}-bad{i}" for c, i, _ in BAD])
 def test_bad_example_raises_exactly_its_rule(project, code, index, source):
-    assert set(project.codes(source)) == {code}
+    # A rule outside the default selection is selected by its code, beside the defaults.
+    selected = () if load_catalogue()[code].default else ("--select", f"LN,{code}")
+    assert set(project.codes(source, *selected)) == {code}
 
 
 @pytest.mark.parametrize("code,index,source", GOOD, ids=[f"{c}-good{i}" for c, i, _ in GOOD])
 def test_good_example_raises_nothing(project, code, index, source):
+    selected = () if load_catalogue()[code].default else ("--select", f"LN,{code}")
+    assert project.codes(source, *selected) == []
+
+
+def test_rules_outside_the_default_selection_run_only_when_selected_by_code(project):
+    source = "import torch.nn as nn\nenc = nn.TransformerEncoder(nn.TransformerEncoderLayer(512, 8, norm_first=True), 6, norm=nn.LayerNorm(512))\n"
     assert project.codes(source) == []
+    assert project.codes(source, "--select", "LN007") == ["LN007"]
+    assert project.codes(source, "--select", "LN0") == []  # a prefix selects only the default rules
+    project.write("pyproject.toml", '[tool.lnlint]\nextend-select = ["LN007"]\n')
+    run = project.run("--output-format", "json", "model.py")
+    assert [f["code"] for f in run.json()] == ["LN007"]
 
 
 def test_rule_command_prints_the_entry(project):

@@ -263,7 +263,7 @@ def test_nn_transformer_stacks_and_nested_tensor_are_built_from_the_spec(project
         "t = nn.Transformer(d_model=64, nhead=4, num_encoder_layers=24, num_decoder_layers=2)\n"
         "e = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, norm_first=True), 2, norm=nn.LayerNorm(64))\n"
     )
-    by_code = {f["code"]: f["confirmation"] for f in confirmed(project, source)}
+    by_code = {f["code"]: f["confirmation"] for f in confirmed(project, source, "--select", "LN,LN007")}
     assert set(by_code) == {"LN005", "LN007"}
     assert by_code["LN005"]["verdict"] == "confirmed"
     assert by_code["LN005"]["metrics"]["estimated_parameters"] == sum(

@@ -5,6 +5,7 @@ BOM, encoding), and a file that changed since lnlint checked it is left alone.""
 from __future__ import annotations
 
 import codecs
+from dataclasses import replace
 import json
 from pathlib import Path
 
@@ -22,7 +23,7 @@ ENDINGS = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}
 def checked(project, name: str):
     """The findings of one file of the project as `lnlint --isolated --fix` sees them
     (with their specs, which fixes need), and the settings they came with."""
-    settings = load_settings(None, True, project.root)
+    settings = replace(load_settings(None, True, project.root), select=("LN", "LN007"))  # LN007: the safe fix
     return lint_paths([Path(name)], settings, None, with_specs=True).findings, settings
 
 
@@ -199,7 +200,7 @@ def wrapped_encoder(ending: str, added_line: str = "") -> str:
 )
 def test_fix_keeps_the_files_line_ends(project, ending, flags, source, fixed):
     path = project.write("model.py", source(ending).encode())
-    run = project.run("--isolated", *flags, "model.py")
+    run = project.run("--isolated", "--select", "LN,LN007", *flags, "model.py")  # LN007 is off by default
     assert "Fixed 1 finding." in run.stderr
     assert path.read_bytes() == fixed(ending).encode()
 

@@ -8,6 +8,9 @@ import json
 import jsonschema
 import pytest
 
+# LN007 (off by default) is the safe fix these tests exercise: select it with the defaults.
+WITH_LN007 = ("--select", "LN,LN007")
+
 from tests.conftest import REPO, pick
 
 MODEL = """\
@@ -29,7 +32,7 @@ def codes(project, *args):
 
 def test_fix_applies_the_safe_fix_only_and_keeps_the_formatting(project):
     path = project.write("model.py", MODEL)
-    run = project.run("--isolated", "--fix", "--show-fixes", "model.py")
+    run = project.run("--isolated", *WITH_LN007, "--fix", "--show-fixes", "model.py")
     assert "Fixed 1 finding." in run.stderr and "model.py:4: LN007 (safe)" in run.stderr
     assert "3 more fixable with --unsafe-fixes." in run.stderr
     assert path.read_text() == MODEL.replace("    num_layers=6,\n", "    num_layers=6,\n    enable_nested_tensor=False,\n")
@@ -39,7 +42,7 @@ def test_fix_applies_the_safe_fix_only_and_keeps_the_formatting(project):
 
 def test_unsafe_fixes_resolve_their_findings_and_a_second_run_changes_nothing(project):
     path = project.write("model.py", MODEL)
-    project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "model.py")
     fixed = path.read_text()
     ast.parse(fixed)
     assert "    norm=nn.LayerNorm(512),\n    enable_nested_tensor=False,\n)" in fixed
@@ -47,24 +50,24 @@ def test_unsafe_fixes_resolve_their_findings_and_a_second_run_changes_nothing(pr
     assert "divisible = nn.TransformerEncoderLayer(d_model=6, nhead=3)" in fixed
     assert "# a comment stays" in fixed
     assert codes(project) == ["LN002"]  # a width is not for a fix to choose
-    again = project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    again = project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "model.py")
     assert path.read_text() == fixed and "Fixed 0 findings." in again.stderr
 
 
 def test_diff_prints_and_writes_nothing(project):
     path = project.write("model.py", MODEL)
-    run = project.run("--isolated", "--diff", "model.py")
+    run = project.run("--isolated", *WITH_LN007, "--diff", "model.py")
     assert run.exit_code == 1
     assert "+    enable_nested_tensor=False,\n" in run.output and run.output.startswith("--- a/model.py\n+++ b/model.py\n")
     assert path.read_text() == MODEL
     clean = project.write("clean.py", "import torch.nn as nn\nnorm = nn.LayerNorm(512)\n")
-    done = project.run("--isolated", "--diff", str(clean.name))
+    done = project.run("--isolated", *WITH_LN007, "--diff", str(clean.name))
     assert (done.exit_code, done.output) == (0, "")
 
 
 def test_fix_only_reports_nothing_left_and_exits_zero(project):
     project.write("model.py", MODEL)
-    run = project.run("--isolated", "--fix-only", "model.py")
+    run = project.run("--isolated", *WITH_LN007, "--fix-only", "model.py")
     assert (run.exit_code, run.output) == (0, "")
     assert "Fixed 1 finding." in run.stderr
 
@@ -81,7 +84,7 @@ def test_unfixable_rules_and_values_from_elsewhere_are_left_alone(project):
     )
     other = project.write("named.py", heads)
     assert pick(project.lint("named.py"), "code") == ["LN004", "LN004", "LN004"]
-    project.run("--isolated", "--fix", "--unsafe-fixes", "named.py")
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "named.py")
     # a constant, a named dict and a parameter's default have other users: left alone
     assert other.read_text() == heads
 
@@ -101,10 +104,10 @@ def build(d_model, nhead):
 def test_a_head_count_written_at_a_call_site_is_fixed_there(project):
     caller, builder = project.write("train.py", CALLER), project.write("builder.py", BUILDER)
     assert pick(project.lint("train.py"), "code") == ["LN003"]
-    run = project.run("--isolated", "--diff", "--unsafe-fixes", "train.py")
+    run = project.run("--isolated", *WITH_LN007, "--diff", "--unsafe-fixes", "train.py")
     assert run.exit_code == 1 and run.output.startswith("--- a/train.py\n+++ b/train.py\n")
     assert "+small = build(d_model=12, nhead=6)  # the numbers are chosen here\n" in run.output
-    run = project.run("--isolated", "--fix", "--unsafe-fixes", "--show-fixes", "train.py")
+    run = project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "--show-fixes", "train.py")
     assert "train.py:3: LN003 (unsafe) nhead 8 → 6 at train.py:3" in run.stderr
     assert caller.read_text() == CALLER.replace("nhead=8", "nhead=6") and builder.read_text() == BUILDER
     assert pick(project.lint("train.py"), "code") == []
@@ -118,7 +121,7 @@ def test_a_post_ln_flag_written_at_a_call_site_is_fixed_there(project):
     project.write("builder.py", builder)
     caller = project.write("train.py", "from builder import build\n\nmodel = build(norm_first=False)  # post-LN\n")
     assert pick(project.lint("train.py"), "code") == ["LN005", "LN005"]
-    run = project.run("--isolated", "--fix", "--unsafe-fixes", "train.py")
+    run = project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "train.py")
     assert "Fixed 2 findings." in run.stderr  # encoder and decoder: one edit makes both pre-LN
     assert caller.read_text() == "from builder import build\n\nmodel = build(norm_first=True)  # post-LN\n"
     assert pick(project.lint("train.py"), "code") == []
@@ -141,7 +144,7 @@ HYDRA = """encoder:
 def test_a_post_ln_flag_in_a_config_is_rewritten_in_its_own_spelling(project, written, fixed):
     path = project.write("model.yaml", HYDRA.format(flag=written))
     assert pick(project.lint("model.yaml"), "code") == ["LN005"]
-    project.run("--isolated", "--fix", "--unsafe-fixes", "model.yaml")
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "model.yaml")
     assert path.read_text() == HYDRA.format(flag=fixed)
     assert pick(project.lint("model.yaml"), "code") == []
 
@@ -150,7 +153,7 @@ def test_a_post_ln_flag_in_a_config_without_a_final_norm_is_left_alone(project):
     text = HYDRA.format(flag="false").replace("  norm: {_target_: torch.nn.LayerNorm, normalized_shape: 512}\n", "")
     path = project.write("model.yaml", text)
     assert pick(project.lint("model.yaml"), "code") == ["LN005"]
-    project.run("--isolated", "--fix", "--unsafe-fixes", "model.yaml")
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "model.yaml")
     assert path.read_text() == text  # pre-LN would need a final norm the fix cannot write here
 
 
@@ -172,9 +175,9 @@ model:
 def test_a_head_count_in_a_config_is_rewritten_in_place(project, name, text, fixed):
     path = project.write(name, text)
     assert "LN003" in pick(project.lint(name), "code")
-    assert project.run("--isolated", "--fix", name).exit_code == 1  # unsafe: not without the flag
+    assert project.run("--isolated", *WITH_LN007, "--fix", name).exit_code == 1  # unsafe: not without the flag
     assert path.read_text() == text
-    project.run("--isolated", "--fix", "--unsafe-fixes", name)
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", name)
     assert path.read_text() == fixed  # comments, spacing and tabs as they were
     assert "LN003" not in pick(project.lint(name), "code")
 
@@ -183,7 +186,7 @@ def test_add_noqa_silences_every_finding_and_extends_existing_comments(project):
     source = MODEL.replace("nhead=4)\n", "nhead=4)  # noqa: LN002\n")
     path = project.write("model.py", source)
     assert "LN003" in codes(project)
-    run = project.run("--isolated", "--add-noqa", "model.py")
+    run = project.run("--isolated", *WITH_LN007, "--add-noqa", "model.py")
     assert run.exit_code == 0 and "Added 4 noqa directives." in run.stderr
     text = path.read_text()
     assert "divisible = nn.TransformerEncoderLayer(d_model=6, nhead=4)  # noqa: LN002, LN003\n" in text
@@ -198,7 +201,7 @@ def test_the_rule_command_shows_each_fix_and_its_safety(project):
 
 def test_sarif_carries_each_fix_as_a_replacement(project):
     project.write("model.py", MODEL)
-    run = project.run("--isolated", "--output-format", "sarif", "model.py")
+    run = project.run("--isolated", *WITH_LN007, "--output-format", "sarif", "model.py")
     results = {r["ruleId"]: r for r in run.json()["runs"][0]["results"]}
     (fix,) = results["LN007"]["fixes"]
     assert fix["description"]["text"] == "LN007 safe fix: pass enable_nested_tensor=False"
@@ -216,7 +219,7 @@ def test_sarif_carries_each_fix_as_a_replacement(project):
 
 def test_sarif_points_a_call_site_fix_at_the_file_it_edits(project):
     project.write("train.py", CALLER), project.write("builder.py", BUILDER)
-    run = project.run("--isolated", "--output-format", "sarif", "train.py", "builder.py")
+    run = project.run("--isolated", *WITH_LN007, "--output-format", "sarif", "train.py", "builder.py")
     (result,) = run.json()["runs"][0]["results"]
     (change,) = result["fixes"][0]["artifactChanges"]
     assert change["artifactLocation"]["uri"] == "train.py"
@@ -233,14 +236,14 @@ def test_post_ln_fix_makes_the_stack_pre_ln_with_its_final_norm(project):
     )
     path = project.write("model.py", source)
     assert codes(project) == ["LN005", "LN005", "LN005"]
-    run = project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    run = project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "model.py")
     assert "Fixed 3 findings." in run.stderr
     fixed = path.read_text()
     assert "nn.TransformerEncoderLayer(d_model=256, nhead=8, norm_first=True)" in fixed
     assert "nn.TransformerEncoder(layer, num_layers=24, norm=nn.LayerNorm(256), enable_nested_tensor=False)" in fixed
     assert "num_decoder_layers=24, norm_first=True)" in fixed
     assert codes(project) == []
-    assert project.run("--isolated", "--diff", "--unsafe-fixes", "model.py").output == ""
+    assert project.run("--isolated", *WITH_LN007, "--diff", "--unsafe-fixes", "model.py").output == ""
 
 
 def _fixable_bad_examples():
@@ -252,7 +255,7 @@ def _fixable_bad_examples():
 @pytest.mark.parametrize(("code", "source"), _fixable_bad_examples())
 def test_each_fix_resolves_its_rules_bad_examples(project, code, source):
     path = project.write("model.py", source)
-    project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "model.py")
     ast.parse(path.read_text())
     assert code not in codes(project)
 
@@ -271,7 +274,7 @@ def test_the_final_norm_takes_the_layers_width_as_its_construction_writes_it(pro
     )
     path = project.write("model.py", source)
     assert codes(project) == ["LN006", "LN006", "LN006"]
-    project.run("--isolated", "--fix", "--unsafe-fixes", "model.py")
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "model.py")
     fixed = path.read_text()
     assert "nn.TransformerEncoder(layer, depth, enable_nested_tensor=False, norm=nn.LayerNorm(d_model))" in fixed
     assert "norm_first=True), 6, enable_nested_tensor=False, norm=nn.LayerNorm(config.hidden_size)\n" in fixed
@@ -288,7 +291,7 @@ def test_a_stack_reached_from_call_sites_gets_its_final_norm_where_it_is_built(p
     ))
     train = project.write("train.py", "from builder import build\n\nsmall = build(256, 4)\nlarge = build(512, 6)\n")
     assert [(f["filename"], f["code"]) for f in project.lint("train.py", "builder.py")] == [("train.py", "LN006")] * 2
-    project.run("--isolated", "--fix", "--unsafe-fixes", "train.py", "builder.py")
+    project.run("--isolated", *WITH_LN007, "--fix", "--unsafe-fixes", "train.py", "builder.py")
     assert "nn.TransformerEncoder(layer, depth, enable_nested_tensor=False, norm=nn.LayerNorm(d_model))" in builder.read_text()
     assert train.read_text() == "from builder import build\n\nsmall = build(256, 4)\nlarge = build(512, 6)\n"
     assert project.lint("train.py", "builder.py") == []

@@ -161,6 +161,7 @@ async def test_a_rules_fix_is_a_code_action(client: LanguageClient, tmp_path):
         "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(512, 8, norm_first=True)\n"
         "encoder = nn.TransformerEncoder(layer, 6, norm=nn.LayerNorm(512))\n"
     )
+    (tmp_path / "pyproject.toml").write_text('[tool.lnlint]\nextend-select = ["LN007"]\n')  # off by default
     uri = (tmp_path / "model.py").as_uri()
     _open(client, uri, text)
     (diagnostic,) = await _published(client, uri)

@@ -29,6 +29,9 @@ class Rule:
     bad: tuple[str, ...]
     good: tuple[str, ...]
     autofix: Mapping[str, str] | None = None  # {applicability: safe|unsafe, what: ...}
+    # In the default selection; a rule about noise, not about what the model computes, is
+    # not, and runs only when selected by its code (as ruff keeps its defaults to bugs).
+    default: bool = True
 
     def document(self) -> str:
         """The entry as `lnlint rule CODE` prints it."""
@@ -75,9 +78,12 @@ def _parse(path: Path) -> Rule:
         bad=tuple(examples.get("bad") or ()),
         good=tuple(examples.get("good") or ()),
         autofix=data.get("autofix"),
+        default=data.get("default", True),
     )
     if rule.autofix is not None and rule.autofix.get("applicability") not in ("safe", "unsafe"):
         raise ValueError(f"{path}: autofix.applicability must be safe or unsafe")
+    if not isinstance(rule.default, bool):
+        raise ValueError(f"{path}: default must be true or false")
     if rule.severity not in SEVERITIES or rule.code != path.stem:
         raise ValueError(f"{path}: bad code or severity")
     return rule
@@ -89,15 +95,22 @@ def load_catalogue() -> dict[str, Rule]:
 
 
 @functools.lru_cache(maxsize=1)
+def opt_in_codes() -> frozenset[str]:
+    """The rules outside the default selection."""
+    return frozenset(code for code, rule in load_catalogue().items() if not rule.default)
+
+
+@functools.lru_cache(maxsize=1)
 def default_thresholds() -> dict[str, int]:
     return {key: value for rule in load_catalogue().values() for key, value in rule.thresholds.items()}
 
 
 def rule_table_markdown() -> str:
     """The README's rule table."""
-    rows = ["| Code | Name | Severity | What it catches |", "|---|---|---|---|"]
+    rows = ["| Code | Name | Severity | Default | What it catches |", "|---|---|---|---|---|"]
     for rule in load_catalogue().values():
         settings = ", ".join(f"`{k}` = {v}" for k, v in rule.thresholds.items())
         summary = rule.summary + (f" Settings: {settings}." if settings else "")
-        rows.append(f"| {rule.code} | {rule.name} | {rule.severity} | {summary} |")
+        default = "yes" if rule.default else "no (`--select " + rule.code + "`)"
+        rows.append(f"| {rule.code} | {rule.name} | {rule.severity} | {default} | {summary} |")
     return "\n".join(rows) + "\n"

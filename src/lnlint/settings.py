@@ -16,7 +16,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from lnlint.catalogue import default_thresholds, load_catalogue
+from lnlint.catalogue import default_thresholds, load_catalogue, opt_in_codes
 from lnlint.frontends.source import SourceError, read_regular_file
 from lnlint.frontends.vocabulary import WARMUP_KEYS
 
@@ -71,7 +71,10 @@ class Settings:
         return WARMUP_KEYS | frozenset(self.extra_keys.get("warmup", ()))
 
     def enabled(self, code: str, path: str | None = None) -> bool:
-        """ruff's rule: the most specific matching selector wins; ignore wins a tie."""
+        """ruff's rule: the most specific matching selector wins; ignore wins a tie. A rule
+        outside the default selection (LN007) runs only when a selector names its code."""
+        if code in opt_in_codes() and code not in self.select:
+            return False
         ignores = self.ignore
         if path is not None:
             ignores = ignores + self.ignored_for(path)

@@ -86,9 +86,9 @@ def build(root: Path, outside: Path) -> Hostile:
     _write(root, "huge_numbers.py", "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(d_model=10**12, nhead=7)\nlayer2 = nn.TransformerEncoderLayer(d_model=1000000000000, nhead=7)\n")
     _write(root, "long_line.py", "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(d_model=2, nhead=2)  # " + "x" * 100_000 + "\n")
     _write(root, "deep_parens.py", "import torch.nn as nn\nx = " + "(" * 5000 + ")" * 5000 + "\nnn.LayerNorm(2)\n")
-    _write(root, "big.py", BAD + ("# " + "x" * 60 + "\n") * 200_000)  # 12 MB
+    _write(root, "big.py", BAD + ("# " + "x" * 60 + "\n") * 175_000)  # 10.9 MB
     hostile.skipped.append("configs/huge.yaml")
-    _write(root, "configs/huge.yaml", "model:\n  d_model: 2\n  nhead: 2\n  num_layers: 2\n# " + "x" * (6 * 2**20) + "\n")
+    _write(root, "configs/huge.yaml", "model:\n  d_model: 2\n  nhead: 2\n  num_layers: 2\n# " + "x" * (5 * 2**20 + 4096) + "\n")
     _write(root, "configs/digits.json", '{"d_model": ' + "1" * 5000 + ', "nhead": 8, "num_layers": 6}')
     chain = "".join(f"a{i}: ${{a{i + 1}}}\n" for i in range(5000))
     _write(root, "configs/chain.yaml", f"model:\n  d_model: ${{a0}}\n  nhead: 2\n  num_layers: 2\n{chain}a5000: 2\n")
