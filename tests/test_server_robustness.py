@@ -16,19 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.server_latency import BLOCK  # one of the small modules of a model file
+
 BAD = "import torch.nn as nn\n\nlayer = nn.TransformerEncoderLayer(d_model=2, nhead=1)\n"
-# One of the small modules of a model file, as benchmarks/server_latency.py lints.
-BLOCK = '''
-
-class Block{i}(nn.Module):
-    def __init__(self, width={width}, heads=8):
-        super().__init__()
-        self.norm = nn.LayerNorm(width)
-        self.layer = nn.TransformerEncoderLayer(width, heads, norm_first=True)
-
-    def forward(self, x):
-        return self.layer(self.norm(x))
-'''
 REPLY_SECONDS = 5  # far more than any reply takes; a deaf server fails the test after it
 
 
